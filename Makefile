@@ -1,0 +1,78 @@
+# The verbs a newcomer expects. `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+PYENV_PYTHON := $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python
+PYTHON ?= $(if $(wildcard $(PYENV_PYTHON)),$(PYENV_PYTHON),python3.10)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
+MODEL := models/immuno.tar.gz
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_MODEL)
+MIN_INTENT_ACCURACY ?= 0.90
+
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONDONTWRITEBYTECODE := 1
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install spacy train run shell test test-unit validate test-conversations test-nlu test-e2e lint clean
+
+help:
+	@echo "make run    set up, train if needed, start the action server and chat in the terminal"
+	@echo "make test   everything CI runs"
+	@echo "make train | shell | lint | clean"
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+install: $(INSTALLED)
+
+$(SPACY_MODEL): spacy_pipeline/build.py data/nlu/terms.yml $(INSTALLED)
+	$(BIN)/python spacy_pipeline/build.py
+
+spacy: $(SPACY_MODEL)
+
+# Trains only when the model is missing or older than its inputs.
+$(MODEL): $(TRAIN_INPUTS) $(INSTALLED)
+	$(BIN)/rasa train --force --fixed-model-name immuno --out models
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	@scripts/run.sh
+
+shell: $(MODEL)
+	@scripts/run.sh
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check actions nlu_components spacy_pipeline tests
+	$(BIN)/ruff format --check actions nlu_components spacy_pipeline tests
+
+test-unit: $(INSTALLED) $(SPACY_MODEL)
+	$(BIN)/python -m pytest tests/unit
+
+validate: $(INSTALLED)
+	$(BIN)/rasa data validate --fail-on-warning
+
+test-conversations: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_conversations.yml \
+		--fail-on-prediction-errors --out results/core
+
+test-nlu: $(MODEL)
+	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
+	$(BIN)/python tests/check_intent_accuracy.py results/nlu/intent_report.json $(MIN_INTENT_ACCURACY)
+
+test-e2e: $(MODEL)
+	$(BIN)/python -m pytest tests/e2e
+
+test: lint test-unit validate test-conversations test-nlu test-e2e
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf models/*.tar.gz results spacy_pipeline/en_immuno .pytest_cache
