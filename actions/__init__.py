@@ -1,0 +1,1 @@
+"""Custom actions of the immunotherapy information assistant (run by `rasa run actions`)."""

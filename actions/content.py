@@ -1,0 +1,135 @@
+"""The curated answers: loads and checks actions/content/immunotherapy.yml (editors change that file, not this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+CONTENT_FILE = Path(__file__).parent / "content" / "immunotherapy.yml"
+SMS_LIMIT = 320  # characters of an SMS answer including its source address
+TITLE_LIMIT = 30
+SOURCE_PREFIX = "https://www.cancer.gov/"
+TEMPLATES = ("source", "sms_source", "named_not_covered", "more_on_page")
+
+
+class ContentError(ValueError):
+    """The content file is missing something or breaks a rule; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    web: str
+    sms: str
+    source: Source
+    more: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    intent: str
+    title: str
+    answer: Answer
+    follow_ups: Tuple[str, ...]
+    therapy_type: Optional[str] = None
+    variants: Mapping[str, Answer] = field(default_factory=dict)
+
+    def answer_for(self, names: Sequence[Optional[str]]) -> Tuple[Answer, Optional[str]]:
+        """The answer for the first name that has a variant, else the general answer."""
+        for name in names:
+            if name and name in self.variants:
+                return self.variants[name], name
+        return self.answer, None
+
+
+@dataclass(frozen=True)
+class Content:
+    topics: Mapping[str, Topic]
+    templates: Mapping[str, str]
+
+
+def _answer(raw: Any, where: str, problems: List[str], general: Optional[Answer] = None) -> Optional[Answer]:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be a mapping")
+        return None
+    source = raw.get("source") or (general.source.__dict__ if general else None)
+    for key in ("web", "sms"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            problems.append(f"{where}: `{key}` is missing or empty")
+    if not isinstance(source, dict) or not all(isinstance(source.get(k), str) for k in ("url", "section")):
+        problems.append(f"{where}: `source` needs `url` and `section`")
+        return None
+    url = source["url"].strip()
+    if not url.startswith(SOURCE_PREFIX):
+        problems.append(f"{where}: source {url!r} is not a cancer.gov address")
+    sms = str(raw.get("sms") or "").strip()
+    if len(sms) + 1 + len(url) > SMS_LIMIT:
+        problems.append(
+            f"{where}: SMS answer plus its source is {len(sms) + 1 + len(url)} characters (max {SMS_LIMIT})"
+        )
+    more = raw.get("more")
+    return Answer(
+        web=str(raw.get("web") or "").strip(),
+        sms=sms,
+        source=Source(url=url, section=source["section"].strip()),
+        more=more.strip() if isinstance(more, str) and more.strip() else None,
+    )
+
+
+def parse_content(data: Any) -> Content:
+    """Build the content from parsed YAML, or raise ContentError listing every problem found."""
+    problems: List[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), dict) or not data["topics"]:
+        raise ContentError("the content file needs a non-empty `topics` mapping")
+    templates = data.get("templates") or {}
+    for name in TEMPLATES:
+        if not isinstance(templates.get(name), str):
+            problems.append(f"templates: `{name}` is missing")
+    topics: Dict[str, Topic] = {}
+    for intent, raw in data["topics"].items():
+        answer = _answer(raw, intent, problems)
+        if answer is None:
+            continue
+        title = str(raw.get("title") or "").strip()
+        if not title or len(title) > TITLE_LIMIT:
+            problems.append(f"{intent}: `title` must have 1 to {TITLE_LIMIT} characters")
+        follow_ups = raw.get("follow_ups") or []
+        if not isinstance(follow_ups, list) or not 1 <= len(follow_ups) <= 3:
+            problems.append(f"{intent}: needs 1 to 3 `follow_ups`")
+            follow_ups = []
+        variants = {}
+        for name, variant in (raw.get("variants") or {}).items():
+            parsed = _answer(variant, f"{intent} / {name}", problems, general=answer)
+            if parsed:
+                variants[str(name)] = parsed
+        topics[intent] = Topic(
+            intent=intent,
+            title=title,
+            answer=answer,
+            follow_ups=tuple(str(f) for f in follow_ups),
+            therapy_type=raw.get("therapy_type"),
+            variants=variants,
+        )
+    for topic in topics.values():
+        for follow_up in topic.follow_ups:
+            if follow_up == topic.intent or follow_up not in topics:
+                problems.append(f"{topic.intent}: follow-up {follow_up!r} is not another topic")
+    if problems:
+        raise ContentError("; ".join(problems))
+    return Content(topics=topics, templates=templates)
+
+
+@cache
+def load_content(path: Path = CONTENT_FILE) -> Content:
+    """Read and check the content file once per process."""
+    with open(path, encoding="utf-8") as handle:
+        return parse_content(yaml.safe_load(handle))
