@@ -1,0 +1,43 @@
+"""Shared test helpers: the project root on sys.path, and a real rasa-sdk Tracker built from a few facts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from rasa_sdk import Tracker  # noqa: E402
+
+
+def make_tracker(
+    intent: str,
+    text: str = "",
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    channel: str = "rest",
+    extra: Optional[Dict[str, Any]] = None,
+) -> Tracker:
+    latest = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or [], "text": text}
+    latest.update(extra or {})
+    events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
+    return Tracker(
+        sender_id="test-user",
+        slots=slots or {},
+        latest_message=latest,
+        events=events,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+@pytest.fixture
+def tracker_factory():
+    return make_tracker

@@ -1,0 +1,136 @@
+"""Every custom action, run with a real rasa-sdk Tracker and CollectingDispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerTopic, ActionTellMore
+from actions.content import load_content
+from tests.conftest import make_tracker
+
+CONTENT = load_content()
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def entity(name, value, text, start):
+    return {"entity": name, "value": value, "start": start, "end": start + len(value if text is None else text)}
+
+
+@pytest.mark.parametrize("intent", sorted(CONTENT.topics))
+def test_each_topic_is_answered_with_its_source_and_follow_ups(intent):
+    topic = CONTENT.topics[intent]
+    messages, events = run(ActionAnswerTopic(), make_tracker(intent, "a question"))
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert text.startswith(topic.answer.web)
+    assert topic.answer.source.url in text and topic.answer.source.section in text
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{f}" for f in topic.follow_ups]
+    assert SlotSet("last_topic", intent) in events
+
+
+def test_a_named_therapy_type_gets_its_own_answer():
+    text = "what side effects does car t have"
+    tracker = make_tracker(
+        "ask_side_effects", text, [{"entity": "therapy_type", "value": "CAR T-cell therapy", "start": 26, "end": 31}]
+    )
+    messages, events = run(ActionAnswerTopic(), tracker)
+    variant = CONTENT.topics["ask_side_effects"].variants["CAR T-cell therapy"]
+    assert messages[0]["text"].startswith(variant.web)
+    assert SlotSet("therapy_context", "CAR T-cell therapy") in events
+
+
+def test_a_follow_up_stays_on_the_therapy_just_discussed():
+    _, events = run(ActionAnswerTopic(), make_tracker("ask_checkpoint_inhibitors", "what are checkpoint inhibitors"))
+    assert SlotSet("therapy_context", "checkpoint inhibitor") in events
+    tracker = make_tracker(
+        "ask_side_effects", "what about side effects?", slots={"therapy_context": "checkpoint inhibitor"}
+    )
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    assert messages[0]["text"].startswith(CONTENT.topics["ask_side_effects"].variants["checkpoint inhibitor"].web)
+
+
+def test_a_general_question_after_a_general_answer_has_no_therapy_context():
+    _, events = run(ActionAnswerTopic(), make_tracker("ask_where_given", "where do i go for it"))
+    assert SlotSet("therapy_context", None) in events
+
+
+def test_a_named_drug_without_nci_content_says_so_honestly_in_the_persons_words():
+    text = "does Keytruda cause side effects"
+    tracker = make_tracker(
+        "ask_side_effects", text, [{"entity": "drug", "value": "pembrolizumab", "start": 5, "end": 13}]
+    )
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    general = CONTENT.topics["ask_side_effects"].answer.web
+    assert "Keytruda" in messages[0]["text"].split(general)[0]
+    assert general in messages[0]["text"]
+
+
+def test_a_named_cancer_with_a_variant_gets_it():
+    text = "is immunotherapy used for bladder cancer"
+    tracker = make_tracker(
+        "ask_cancers_treated", text, [{"entity": "cancer_type", "value": "bladder cancer", "start": 26, "end": 40}]
+    )
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    assert messages[0]["text"].startswith(CONTENT.topics["ask_cancers_treated"].variants["bladder cancer"].web)
+
+
+def test_sms_gets_the_short_answer_with_its_link_and_no_buttons():
+    topic = CONTENT.topics["ask_how_given"]
+    messages, _ = run(ActionAnswerTopic(), make_tracker("ask_how_given", "how is it given", channel="twilio"))
+    assert messages[0]["text"].startswith(topic.answer.sms)
+    assert topic.answer.source.url in messages[0]["text"]
+    assert len(messages[0]["text"]) <= 320
+    assert not messages[0]["buttons"]
+
+
+def test_after_urgent_guidance_the_question_asked_with_it_is_answered():
+    tracker = make_tracker(
+        "report_urgent_symptom",
+        "can't breathe, is this a side effect?",
+        extra={"red_flag": {"group": "breathing", "classified_intent": "ask_side_effects"}},
+    )
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    assert messages[0]["text"].startswith(CONTENT.topics["ask_side_effects"].answer.web)
+
+
+@pytest.mark.parametrize("red_flag", [None, {"group": "chest", "classified_intent": "report_urgent_symptom"}])
+def test_an_urgent_message_without_a_question_adds_nothing(red_flag):
+    tracker = make_tracker("report_urgent_symptom", "chest pain", extra={"red_flag": red_flag} if red_flag else {})
+    messages, events = run(ActionAnswerTopic(), tracker)
+    assert messages == [] and events == []
+
+
+def test_an_unknown_intent_asks_for_a_topic():
+    messages, _ = run(ActionAnswerTopic(), make_tracker("greet", "hi"))
+    assert messages[0]["response"] == "utter_ask_topic"
+
+
+def test_tell_more_gives_the_fuller_answer_with_its_source():
+    topic = CONTENT.topics["ask_how_it_works"]
+    assert topic.answer.more
+    messages, _ = run(
+        ActionTellMore(), make_tracker("request_more_info", "tell me more", slots={"last_topic": topic.intent})
+    )
+    assert messages[0]["text"].startswith(topic.answer.more)
+    assert topic.answer.source.url in messages[0]["text"]
+
+
+def test_tell_more_without_more_content_points_to_the_source_page():
+    topic = next(t for t in CONTENT.topics.values() if not t.answer.more)
+    messages, _ = run(ActionTellMore(), make_tracker("request_more_info", "more", slots={"last_topic": topic.intent}))
+    assert topic.answer.source.url in messages[0]["text"]
+    assert "1-800-4-CANCER" in messages[0]["text"]
+
+
+def test_tell_more_with_no_topic_yet_asks_which():
+    messages, _ = run(ActionTellMore(), make_tracker("request_more_info", "tell me more"))
+    assert messages[0]["response"] == "utter_ask_topic"

@@ -1,0 +1,55 @@
+"""Test sentences stay unseen: none of the held-out NLU or conversation test messages is in the training data."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.conftest import ROOT
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _examples(path):
+    for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        if "intent" in item:
+            for line in item["examples"].splitlines():
+                if line.strip().startswith("- "):
+                    yield item["intent"], line.strip()[2:]
+
+
+def _training():
+    return {_norm(text) for path in (ROOT / "data/nlu").glob("*.yml") for _, text in _examples(path)}
+
+
+def test_held_out_examples_are_not_in_training_data_and_suffice_per_intent():
+    held_out = list(_examples(ROOT / "tests/nlu/heldout.yml"))
+    assert not {_norm(t) for _, t in held_out} & _training()
+    intents = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
+    for intent in intents:
+        assert sum(1 for i, _ in held_out if i == intent) >= 8, intent
+
+
+def test_conversation_test_messages_are_not_in_training_data():
+    stories = yaml.safe_load((ROOT / "tests/test_conversations.yml").read_text())["stories"]
+    messages = {_norm(step["user"]) for story in stories for step in story["steps"] if "user" in step}
+    assert not messages & _training()
+
+
+def test_every_intent_is_covered_by_the_conversation_tests():
+    stories = yaml.safe_load((ROOT / "tests/test_conversations.yml").read_text())["stories"]
+    covered = {step["intent"] for story in stories for step in story["steps"] if "intent" in step}
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    assert intents <= covered, intents - covered
+
+
+def test_answer_intents_have_at_least_forty_training_examples():
+    counts = {}
+    for path in (ROOT / "data/nlu").glob("*.yml"):
+        for intent, _ in _examples(path):
+            counts[intent] = counts.get(intent, 0) + 1
+    answer_intents = [i for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"] if i.startswith("ask_")]
+    assert all(counts.get(i, 0) >= 40 for i in answer_intents), counts
