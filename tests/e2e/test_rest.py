@@ -51,7 +51,7 @@ def test_each_topic_gets_its_answer_with_the_source_link(bot, intent, question):
 
 def test_how_given_mentions_the_iv_route(bot):
     reply = " ".join(texts(bot.send("how do they give immunotherapy?", bot.new_sender())))
-    assert "intravenous (IV)" in reply
+    assert "intravenous (iv)" in reply.lower()
 
 
 @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ def test_a_follow_up_question_stays_on_the_therapy_and_tell_me_more_goes_deeper(
     reply = texts(bot.send("what about side effects?", sender))[-1]
     assert CONTENT.topics["ask_side_effects"].variants["checkpoint inhibitor"].web in reply
     more = texts(bot.send("tell me more", sender))[-1]
-    assert more.startswith(CONTENT.topics["ask_side_effects"].answer.more or "That is the main information")
+    assert more.startswith(CONTENT.topics["ask_side_effects"].answer.more)
 
 
 def test_a_named_drug_is_acknowledged_honestly(bot):
@@ -87,9 +87,9 @@ def test_asking_for_a_person_gives_every_way_to_reach_the_cis(bot):
 
 def test_not_understood_twice_offers_the_cis_line(bot):
     sender = bot.new_sender()
-    first = " ".join(texts(bot.send("glorp snib wakka", sender)))
+    first = " ".join(texts(bot.send("¿Qué es la inmunoterapia?", sender)))
     assert "say it another way" in first
-    second = " ".join(texts(bot.send("frob zizzle quon", sender)))
+    second = " ".join(texts(bot.send("https://example.com/page", sender)))
     assert "1-800-4-CANCER" in second
 
 
