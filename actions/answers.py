@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.content import Answer, Content, Topic, load_content
 
 SMS_CHANNELS = {"twilio"}
+MARKDOWN_CHANNELS = {"socketio"}  # rasa-webchat renders Markdown (and escapes HTML)
 URGENT_INTENT = "report_urgent_symptom"
 RED_FLAG_KEY = "red_flag"  # set in the parse data by nlu_components.red_flags.RedFlagDetector
 THERAPY_ENTITIES = ("therapy_type", "drug")
@@ -24,10 +25,12 @@ def follow_up_buttons(content: Content, topic: Topic) -> List[Dict[str, str]]:
     return [{"title": content.topics[f].title, "payload": f"/{f}"} for f in topic.follow_ups]
 
 
-def with_source(content: Content, text: str, answer: Answer, sms: bool) -> str:
-    if sms:
+def with_source(content: Content, text: str, answer: Answer, tracker: Tracker) -> str:
+    """The answer text with its source: a bare link by SMS, a clickable link in the web widget."""
+    if is_sms(tracker):
         return f"{text} {content.templates['sms_source'].format(url=answer.source.url)}"
-    source = content.templates["source"].format(url=answer.source.url, section=answer.source.section)
+    template = "source_markdown" if tracker.get_latest_input_channel() in MARKDOWN_CHANNELS else "source"
+    source = content.templates[template].format(url=answer.source.url, section=answer.source.section)
     return f"{text}\n\n{source}"
 
 
@@ -66,8 +69,8 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
         note = content.templates["named_not_covered"].format(name=_spoken(tracker, uncovered[0]))
         text = f"{note}\n\n{text}"
     dispatcher.utter_message(
-        text=with_source(content, text, answer, sms),
-        buttons=[] if sms else follow_up_buttons(content, topic),
+        text=with_source(content, text, answer, tracker),
+        buttons=follow_up_buttons(content, topic),  # the SMS channel shows them as a numbered list
     )
     next_context = _next_context(topic, variant, therapies, context)
     return [SlotSet("last_topic", intent), SlotSet("therapy_context", next_context)]
@@ -123,9 +126,11 @@ class ActionTellMore(Action):
             dispatcher.utter_message(response="utter_ask_topic")
             return []
         answer, _ = topic.answer_for([tracker.get_slot("therapy_context")])
+        if not answer.more:
+            answer = topic.answer  # a variant without more to say: the topic's own fuller answer, with its source
         if answer.more:
-            text = with_source(content, answer.more, answer, is_sms(tracker))
+            text = with_source(content, answer.more, answer, tracker)
         else:
             text = content.templates["more_on_page"].format(url=answer.source.url)
-        dispatcher.utter_message(text=text, buttons=[] if is_sms(tracker) else follow_up_buttons(content, topic))
+        dispatcher.utter_message(text=text, buttons=follow_up_buttons(content, topic))
         return []

@@ -13,7 +13,7 @@ CONTENT_FILE = Path(__file__).parent / "content" / "immunotherapy.yml"
 SMS_LIMIT = 320  # characters of an SMS answer including its source address
 TITLE_LIMIT = 30
 SOURCE_PREFIX = "https://www.cancer.gov/"
-TEMPLATES = ("source", "sms_source", "named_not_covered", "more_on_page")
+TEMPLATES = ("source", "source_markdown", "sms_source", "named_not_covered", "more_on_page")
 
 
 class ContentError(ValueError):

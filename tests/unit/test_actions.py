@@ -83,13 +83,14 @@ def test_a_named_cancer_with_a_variant_gets_it():
     assert messages[0]["text"].startswith(CONTENT.topics["ask_cancers_treated"].variants["bladder cancer"].web)
 
 
-def test_sms_gets_the_short_answer_with_its_link_and_no_buttons():
+def test_sms_gets_the_short_answer_with_its_link_and_follow_ups():
     topic = CONTENT.topics["ask_how_given"]
     messages, _ = run(ActionAnswerTopic(), make_tracker("ask_how_given", "how is it given", channel="twilio"))
     assert messages[0]["text"].startswith(topic.answer.sms)
     assert topic.answer.source.url in messages[0]["text"]
     assert len(messages[0]["text"]) <= 320
-    assert not messages[0]["buttons"]
+    # the SMS channel (channels/sms.py) turns these into a numbered list
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{f}" for f in topic.follow_ups]
 
 
 def test_after_urgent_guidance_the_question_asked_with_it_is_answered():
@@ -134,3 +135,18 @@ def test_tell_more_without_more_content_points_to_the_source_page():
 def test_tell_more_with_no_topic_yet_asks_which():
     messages, _ = run(ActionTellMore(), make_tracker("request_more_info", "tell me more"))
     assert messages[0]["response"] == "utter_ask_topic"
+
+
+def test_tell_more_after_a_variant_gives_the_topics_fuller_answer_with_its_own_source():
+    topic = CONTENT.topics["ask_side_effects"]
+    assert topic.answer.more and not topic.variants["checkpoint inhibitor"].more
+    slots = {"last_topic": topic.intent, "therapy_context": "checkpoint inhibitor"}
+    messages, _ = run(ActionTellMore(), make_tracker("request_more_info", "tell me more", slots=slots))
+    assert messages[0]["text"].startswith(topic.answer.more)
+    assert topic.answer.source.url in messages[0]["text"]
+
+
+def test_the_web_widget_gets_a_clickable_markdown_source_link():
+    answer = CONTENT.topics["ask_where_given"].answer
+    messages, _ = run(ActionAnswerTopic(), make_tracker("ask_where_given", "where do i go", channel="socketio"))
+    assert f"[{answer.source.section}]({answer.source.url})" in messages[0]["text"]
