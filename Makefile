@@ -11,17 +11,20 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
 MODEL := models/immuno.tar.gz
+WEB_DEPS := web/node_modules/.package-lock.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_MODEL)
 MIN_INTENT_ACCURACY ?= 0.90
 
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install spacy train run shell test test-unit validate test-conversations test-nlu test-e2e lint clean
+.PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
+	browser lint clean
 
 help:
-	@echo "make run    set up, train if needed, start the action server and chat in the terminal"
+	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
 	@echo "make train | shell | lint | clean"
 
@@ -37,6 +40,16 @@ $(SPACY_MODEL): spacy_pipeline/build.py data/nlu/terms.yml $(INSTALLED)
 
 spacy: $(SPACY_MODEL)
 
+# The chat widget (rasa-webchat), pinned in web/package-lock.json.
+$(WEB_DEPS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+
+web: $(WEB_DEPS)
+
+# Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright itself).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 # Trains only when the model is missing or older than its inputs.
 $(MODEL): $(TRAIN_INPUTS) $(INSTALLED)
 	$(BIN)/rasa train --force --fixed-model-name immuno --out models
@@ -44,15 +57,15 @@ $(MODEL): $(TRAIN_INPUTS) $(INSTALLED)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
-shell: $(MODEL)
+shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions nlu_components spacy_pipeline tests
-	$(BIN)/ruff format --check actions nlu_components spacy_pipeline tests
+	$(BIN)/ruff check actions channels nlu_components scripts spacy_pipeline tests
+	$(BIN)/ruff format --check actions channels nlu_components scripts spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -61,18 +74,18 @@ validate: $(INSTALLED)
 	$(BIN)/rasa data validate --fail-on-warning
 
 test-conversations: $(MODEL)
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_conversations.yml \
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_conversations.yml \
 		--fail-on-prediction-errors --out results/core
 
 test-nlu: $(MODEL)
 	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
 	$(BIN)/python tests/check_intent_accuracy.py results/nlu/intent_report.json $(MIN_INTENT_ACCURACY)
 
-test-e2e: $(MODEL)
+test-e2e: $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/python -m pytest tests/e2e
 
 test: lint test-unit validate test-conversations test-nlu test-e2e
 	@echo "make test: all checks passed"
 
 clean:
-	rm -rf models/*.tar.gz results spacy_pipeline/en_immuno .pytest_cache
+	rm -rf models/*.tar.gz results test-output logs spacy_pipeline/en_immuno .pytest_cache

@@ -1,4 +1,4 @@
-"""Starts the real action server and Rasa server on free local ports for the end-to-end tests."""
+"""Starts the real action server, Rasa server and demo web page on free local ports for the end-to-end tests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Dict, List
 
 import pytest
 import requests
+import yaml
 
 from tests.conftest import ROOT
 
@@ -60,54 +61,67 @@ class Bot:
         return f"e2e-{uuid.uuid4().hex[:12]}"
 
 
+class Servers:
+    """Addresses of the servers started for the end-to-end tests."""
+
+    def __init__(self, rasa_url: str, web_url: str) -> None:
+        self.rasa_url = rasa_url
+        self.web_url = web_url
+
+
+def test_credentials(web_origin: str) -> str:
+    """The project's credentials.yml, with the test page's origin allowed to use the web widget."""
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text()) or {}
+    credentials["channels.web.WebChatInput"]["cors_allowed_origins"] = web_origin
+    return yaml.safe_dump(credentials)
+
+
 @pytest.fixture(scope="session")
-def bot():
+def servers():
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     LOGS.mkdir(parents=True, exist_ok=True)
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = LOGS / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    credentials = LOGS / "credentials.yml"
+    credentials.write_text(test_credentials(f"http://127.0.0.1:{web_port}"))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    processes = []
+    commands = {
+        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
+        "rasa": [
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+        ],
+        "web": [str(BIN / "python"), "-m", "http.server", str(web_port), "--bind", "127.0.0.1", "--directory", "web"],
+    }
+    processes = {}
     try:
-        actions_log = LOGS / "actions.log"
-        actions = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-            cwd=ROOT,
-            env=env,
-            stdout=actions_log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(actions)
-        rasa_log = LOGS / "rasa.log"
-        rasa = subprocess.Popen(
-            [
-                str(BIN / "rasa"),
-                "run",
-                "--model",
-                str(MODEL),
-                "--port",
-                str(rasa_port),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(ROOT / "credentials.yml"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=rasa_log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(rasa)
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, actions_log)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", rasa, rasa_log)
-        yield Bot(f"http://127.0.0.1:{rasa_port}")
+        for name, command in commands.items():
+            log = (LOGS / f"{name}.log").open("w")
+            processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", processes["actions"], LOGS / "actions.log")
+        wait_until_up(f"http://127.0.0.1:{web_port}/", processes["web"], LOGS / "web.log")
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/", processes["rasa"], LOGS / "rasa.log")
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}")
     finally:
-        for process in processes:
+        for process in processes.values():
             process.terminate()
-        for process in processes:
+        for process in processes.values():
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def bot(servers):
+    return Bot(servers.rasa_url)
