@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	browser lint clean
+	test-sms browser lint clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
@@ -35,7 +35,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 install: $(INSTALLED)
 
-$(SPACY_MODEL): spacy_pipeline/build.py data/nlu/terms.yml $(INSTALLED)
+$(SPACY_MODEL): spacy_pipeline/build.py data/nlu/terms.yml requirements.txt | $(INSTALLED)
 	$(BIN)/python spacy_pipeline/build.py
 
 spacy: $(SPACY_MODEL)
@@ -51,7 +51,7 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Trains only when the model is missing or older than its inputs.
-$(MODEL): $(TRAIN_INPUTS) $(INSTALLED)
+$(MODEL): $(TRAIN_INPUTS) requirements.txt | $(INSTALLED)
 	$(BIN)/rasa train --force --fixed-model-name immuno --out models
 	@touch $@
 
@@ -84,7 +84,10 @@ test-nlu: $(MODEL)
 test-e2e: $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/python -m pytest tests/e2e
 
-test: lint test-unit validate test-conversations test-nlu test-e2e
+test-sms: $(MODEL)
+	$(BIN)/python -m pytest tests/sms
+
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms
 	@echo "make test: all checks passed"
 
 clean:

@@ -128,7 +128,7 @@ class ActionTellMore(Action):
         answer, _ = topic.answer_for([tracker.get_slot("therapy_context")])
         if not answer.more:
             answer = topic.answer  # a variant without more to say: the topic's own fuller answer, with its source
-        if answer.more:
+        if answer.more and not is_sms(tracker):  # a fuller answer is too long for a text message
             text = with_source(content, answer.more, answer, tracker)
         else:
             text = content.templates["more_on_page"].format(url=answer.source.url)

@@ -150,3 +150,11 @@ def test_the_web_widget_gets_a_clickable_markdown_source_link():
     answer = CONTENT.topics["ask_where_given"].answer
     messages, _ = run(ActionAnswerTopic(), make_tracker("ask_where_given", "where do i go", channel="socketio"))
     assert f"[{answer.source.section}]({answer.source.url})" in messages[0]["text"]
+
+
+def test_tell_more_by_sms_points_to_the_page_instead_of_a_long_text():
+    topic = CONTENT.topics["ask_how_it_works"]
+    tracker = make_tracker("request_more_info", "more", slots={"last_topic": topic.intent}, channel="twilio")
+    messages, _ = run(ActionTellMore(), tracker)
+    assert topic.answer.source.url in messages[0]["text"]
+    assert not messages[0]["text"].startswith(topic.answer.more)
