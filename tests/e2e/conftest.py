@@ -15,11 +15,13 @@ import requests
 import yaml
 
 from tests.conftest import ROOT
+from tests.receiver import Receiver
 
 MODEL = ROOT / "models" / "immuno.tar.gz"
 BIN = ROOT / ".venv" / "bin"
 LOGS = ROOT / "results" / "e2e"
 START_TIMEOUT = 240
+SENDER_HASH_KEY = "e2e-test-key"
 
 
 def free_port() -> int:
@@ -64,7 +66,8 @@ class Bot:
 class Servers:
     """Addresses of the servers started for the end-to-end tests."""
 
-    def __init__(self, rasa_url: str, web_url: str) -> None:
+    def __init__(self, rasa_url: str, web_url: str, receiver: Receiver) -> None:
+        self.receiver = receiver  # the contact-center webhook the triage tickets go to
         self.rasa_url = rasa_url
         self.web_url = web_url
 
@@ -86,7 +89,18 @@ def servers():
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
     credentials = LOGS / "credentials.yml"
     credentials.write_text(test_credentials(f"http://127.0.0.1:{web_port}"))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    outbox = LOGS / "outbox.db"
+    outbox.unlink(missing_ok=True)
+    receiver = Receiver().__enter__()
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "TRIAGE_WEBHOOK_URL": receiver.url,
+        "TRIAGE_OUTBOX_PATH": str(outbox),
+        "TRIAGE_RETRY_SECONDS": "1",
+        "SENDER_HASH_KEY": SENDER_HASH_KEY,
+    }
     commands = {
         "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
         "rasa": [
@@ -111,8 +125,9 @@ def servers():
         wait_until_up(f"http://127.0.0.1:{action_port}/health", processes["actions"], LOGS / "actions.log")
         wait_until_up(f"http://127.0.0.1:{web_port}/", processes["web"], LOGS / "web.log")
         wait_until_up(f"http://127.0.0.1:{rasa_port}/", processes["rasa"], LOGS / "rasa.log")
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}")
+        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", receiver)
     finally:
+        receiver.__exit__(None, None, None)
         for process in processes.values():
             process.terminate()
         for process in processes.values():

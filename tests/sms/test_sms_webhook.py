@@ -17,7 +17,8 @@ from tests.sms.support import AUTH_TOKEN, USED_NUMBERS, WEBHOOK_URL, Phone, numb
 
 CONTENT = load_content()
 REPLIES = load_messages().replies
-GREETING_BUTTONS = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_greet"][0]["buttons"]
+GREETING = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_greet"]
+GREETING_BUTTONS = next(v for v in GREETING if v.get("channel") == "twilio")["buttons"]  # the SMS variant
 QUESTION = "how is immunotherapy given?"
 HOW_GIVEN = CONTENT.topics["ask_how_given"]
 

@@ -1,0 +1,69 @@
+"""Handoffs over REST with the real servers: urgent guidance first for every urgent phrasing, never for ordinary
+side-effect questions, and exactly one triage ticket per handoff, delivered to a real local webhook."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import yaml
+
+from actions.triage import pseudonym
+from tests.conftest import ROOT
+from tests.e2e.conftest import SENDER_HASH_KEY
+from tests.receiver import wait_for
+from tests.unit.test_red_flags import NOT_URGENT, URGENT
+
+URGENT_GUIDANCE = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_urgent_guidance"][0]["text"]
+SIDE_EFFECT_QUESTIONS = [q for q in NOT_URGENT if "cause" in q or "side effect" in q] + [
+    "how long do the side effects of immunotherapy last",
+    "can keytruda make you tired",
+    "will i lose my hair on immunotherapy",
+]
+
+
+def texts(replies):
+    return [r.get("text", "") for r in replies]
+
+
+@pytest.mark.parametrize("message", URGENT)
+def test_every_urgent_phrasing_gets_the_urgent_guidance_first(bot, message):
+    replies = texts(bot.send(message, bot.new_sender()))
+    assert replies[0] == URGENT_GUIDANCE
+
+
+@pytest.mark.parametrize("question", SIDE_EFFECT_QUESTIONS)
+def test_side_effect_questions_are_answered_not_treated_as_emergencies(bot, question):
+    replies = texts(bot.send(question, bot.new_sender()))
+    assert replies and replies[0] != URGENT_GUIDANCE
+
+
+def tickets_for(servers, sender):
+    key = pseudonym(sender, SENDER_HASH_KEY)
+    return [t for t in servers.receiver.tickets.values() if t["sender"] == key]
+
+
+@pytest.mark.parametrize(
+    "messages,reason,priority",
+    [
+        (["i want to talk to a real person"], "requested_human", "routine"),
+        (["my husband fainted after his infusion"], "urgent_symptom", "urgent"),
+        (["¿Qué es la inmunoterapia?", "https://example.com/page"], "not_understood", "routine"),
+        (["can you recommend a good pizza place near me", "yes please"], "out_of_scope", "routine"),
+    ],
+)
+def test_each_handoff_files_exactly_one_ticket(bot, servers, messages, reason, priority):
+    sender = bot.new_sender()
+    bot.send("what are the side effects of immunotherapy? im jo@example.org, 202-555-0143", sender)
+    for message in messages:
+        replies = texts(bot.send(message, sender))
+    code = re.search(r"CIS-[2-9A-HJ-NP-Z]{8}", " ".join(replies)).group(0)
+    assert wait_for(lambda: len(tickets_for(servers, sender)) == 1, timeout=15)
+    time.sleep(1.5)  # the outbox's retry loop runs again: still exactly one ticket
+    [ticket] = tickets_for(servers, sender)
+    assert (ticket["reference"], ticket["reason"], ticket["priority"]) == (code, reason, priority)
+    assert ticket["channel"] == "rest" and "ask_side_effects" in ticket["topics"]
+    joined = " ".join(ticket["last_messages"])
+    assert "[email]" in joined and "[phone]" in joined
+    assert "jo@example.org" not in joined and "555-0143" not in joined
