@@ -21,12 +21,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms browser lint clean
+	test-sms test-inbox flush-outbox browser lint clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
-	@echo "make train | shell | lint | clean"
+	@echo "make train | shell | lint | flush-outbox | clean"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,8 +64,8 @@ shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions channels nlu_components scripts spacy_pipeline tests
-	$(BIN)/ruff format --check actions channels nlu_components scripts spacy_pipeline tests
+	$(BIN)/ruff check actions channels inbox nlu_components scripts spacy_pipeline tests
+	$(BIN)/ruff format --check actions channels inbox nlu_components scripts spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -87,7 +87,14 @@ test-e2e: $(MODEL) $(WEB_DEPS) browser
 test-sms: $(MODEL)
 	$(BIN)/python -m pytest tests/sms
 
-test: lint test-unit validate test-conversations test-nlu test-e2e test-sms
+test-inbox: $(INSTALLED) browser
+	$(BIN)/python -m pytest tests/inbox
+
+# Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
+flush-outbox: $(INSTALLED)
+	$(BIN)/python -m actions.outbox flush
+
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox
 	@echo "make test: all checks passed"
 
 clean:

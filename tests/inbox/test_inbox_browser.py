@@ -1,0 +1,81 @@
+"""The staff page in a real browser (Debian's Chromium, driven by Playwright): urgent first, no script runs, and
+Mark handled takes a ticket off the open list."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.conftest import ROOT
+from tests.inbox.support import Inbox, make_ticket
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOT = ROOT / "test-output" / "inbox.png"
+TIMEOUT = 10_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: Inbox):
+    routine = make_ticket(priority="routine", created_at="2026-11-26T09:00:00Z")
+    urgent = make_ticket(
+        priority="urgent",
+        reason="urgent_symptom",
+        created_at="2026-11-26T15:00:00Z",  # newer than the routine one: urgency comes before age
+        last_messages=["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "I can't breathe well"],
+        next_step="Call back now; if no answer, follow the emergency procedure.",
+    )
+    for ticket in (routine, urgent):
+        assert inbox.post(ticket).status_code == 201
+
+    context = browser.new_context(viewport={"width": 1000, "height": 1200})
+    page = context.new_page()
+    dialogs, console_errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    try:
+        page.goto(inbox.url + "/")
+        open_tickets = page.locator("#open article.ticket")
+        expect(open_tickets).to_have_count(2, timeout=TIMEOUT)
+        first = open_tickets.first
+        expect(first.locator("h3")).to_have_text(urgent["reference"])
+        expect(first.locator(".label.urgent")).to_have_text("URGENT")
+        expect(first.locator(".label.urgent")).to_have_css("background-color", "rgb(179, 0, 27)")  # the CSS loaded
+        expect(first.locator(".messages li").first).to_have_text("<img src=x onerror=alert(1)>")
+        expect(first.locator(".messages li").nth(1)).to_have_text("<script>alert(1)</script>")
+        expect(open_tickets.nth(1).locator("h3")).to_have_text(routine["reference"])
+        assert page.locator("img, script").count() == 0
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+        first.get_by_role("button", name="Mark handled").click()
+        expect(page.locator("#open article.ticket")).to_have_count(1, timeout=TIMEOUT)
+        expect(page.locator("#open article.ticket h3")).to_have_text(routine["reference"])
+        expect(page.locator("#handled")).to_contain_text(urgent["reference"])
+        assert page.url == inbox.url + "/"
+        assert dialogs == []
+        assert console_errors == []
+    finally:
+        context.close()
+    assert [t["reference"] for t in inbox.tickets("handled")] == [urgent["reference"]]
