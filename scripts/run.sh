@@ -42,6 +42,8 @@ wait_for "The action server" "http://localhost:$ACTIONS_PORT/health" logs/action
 wait_for "The Rasa server" "http://localhost:$RASA_PORT/" logs/rasa.log
 wait_for "The web page server" "http://localhost:$WEB_PORT/" logs/web.log
 wait_for "The triage inbox" "http://localhost:$INBOX_PORT/health" logs/inbox.log
+# tickets left waiting by an earlier run go out now (the action server's own retry loop starts with its first handoff)
+.venv/bin/python -m actions.outbox flush >>logs/outbox.log 2>&1 || echo "Some triage tickets are still waiting: see logs/outbox.log"
 
 cat <<MSG
 

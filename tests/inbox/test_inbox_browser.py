@@ -3,38 +3,13 @@ Mark handled takes a ticket off the open list."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
 from tests.inbox.support import Inbox, make_ticket
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT = ROOT / "test-output" / "inbox.png"
 TIMEOUT = 10_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: Inbox):
