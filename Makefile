@@ -28,9 +28,9 @@ help:
 	@echo "make test   everything CI runs"
 	@echo "make train | shell | lint | flush-outbox | clean"
 
-$(INSTALLED): requirements.txt requirements-dev.txt
+$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 install: $(INSTALLED)
