@@ -22,7 +22,6 @@ REASONS = {
     "report_urgent_symptom": "urgent_symptom",
     "nlu_fallback": "not_understood",
     "affirm": "out_of_scope",  # accepting the offer made after an out-of-scope question
-    "out_of_scope": "out_of_scope",
 }
 
 

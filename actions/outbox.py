@@ -118,25 +118,23 @@ def deliver(outbox: Outbox, settings: TriageSettings, due_only: bool = True) -> 
                 headers={**headers, "Idempotency-Key": key},
                 timeout=settings.timeout,
             )
-            if response.status_code not in (200, 201):  # 200: the receiver already had it
-                raise requests.HTTPError(f"HTTP {response.status_code}", response=response)
         except requests.RequestException as error:
-            status = error.response.status_code if error.response is not None else None
-            if status is not None and 400 <= status < 500 and status not in (408, 429):
-                # refused for good: retrying will not help, so keep it for a person to look at (flush retries it)
-                outbox.failed(key, f"refused: HTTP {status}", retry_after=REFUSED_RETRY)
-                logger.error("Triage ticket %s was refused by the webhook (HTTP %s).", ticket["reference"], status)
-                result["failed"] += 1
-                continue
-            outbox.failed(key, f"{type(error).__name__}: {error}")
-            logger.warning(
-                "Triage ticket %s not delivered yet (%s); will retry.", ticket["reference"], type(error).__name__
-            )
-            result["failed"] += 1
+            status, problem = None, type(error).__name__
+        else:
+            status, problem = response.status_code, f"HTTP {response.status_code}"
+        if status in (200, 201):  # 200: the receiver already had it
+            outbox.delivered(key)
+            logger.info("Triage ticket %s delivered.", ticket["reference"])
+            result["delivered"] += 1
             continue
-        outbox.delivered(key)
-        logger.info("Triage ticket %s delivered.", ticket["reference"])
-        result["delivered"] += 1
+        result["failed"] += 1
+        if status is not None and 400 <= status < 500 and status not in (408, 429):
+            # refused for good: retrying will not help, so keep it for a person to look at (flush retries it)
+            outbox.failed(key, f"refused: {problem}", retry_after=REFUSED_RETRY)
+            logger.error("Triage ticket %s was refused by the webhook (%s).", ticket["reference"], problem)
+        else:
+            outbox.failed(key, problem)
+            logger.warning("Triage ticket %s not delivered yet (%s); will retry.", ticket["reference"], problem)
     return result
 
 
