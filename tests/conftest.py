@@ -55,7 +55,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# per module: Playwright's sync API keeps an event loop running while it is open, which would break the asyncio
+# tests of other modules in the same pytest run
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

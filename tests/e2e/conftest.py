@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 import uuid
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -16,32 +13,10 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.receiver import Receiver
+from tests.servers import BIN, free_port, snapshot_model, stop, wait_until_up
 
-MODEL = ROOT / "models" / "immuno.tar.gz"
-BIN = ROOT / ".venv" / "bin"
 LOGS = ROOT / "results" / "e2e"
-START_TIMEOUT = 240
 SENDER_HASH_KEY = "e2e-test-key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}; see {log}")
-        try:
-            if requests.get(url, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} did not come up in {START_TIMEOUT}s; see {log}")
 
 
 class Bot:
@@ -72,7 +47,7 @@ class Servers:
         self.web_url = web_url
 
 
-def test_credentials(web_origin: str) -> str:
+def credentials_allowing(web_origin: str) -> str:
     """The project's credentials.yml, with the test page's origin allowed to use the web widget."""
     credentials = yaml.safe_load((ROOT / "credentials.yml").read_text()) or {}
     credentials["channels.web.WebChatInput"]["cors_allowed_origins"] = web_origin
@@ -81,17 +56,16 @@ def test_credentials(web_origin: str) -> str:
 
 @pytest.fixture(scope="session")
 def servers():
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make train` first")
     LOGS.mkdir(parents=True, exist_ok=True)
+    model = snapshot_model(LOGS / "immuno.tar.gz")
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = LOGS / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
     credentials = LOGS / "credentials.yml"
-    credentials.write_text(test_credentials(f"http://127.0.0.1:{web_port}"))
+    credentials.write_text(credentials_allowing(f"http://127.0.0.1:{web_port}"))
     outbox = LOGS / "outbox.db"
     outbox.unlink(missing_ok=True)
-    receiver = Receiver().__enter__()
+    receiver = Receiver()
     env = {
         **os.environ,
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -107,7 +81,7 @@ def servers():
             str(BIN / "rasa"),
             "run",
             "--model",
-            str(MODEL),
+            str(model),
             "--port",
             str(rasa_port),
             "--endpoints",
@@ -119,6 +93,7 @@ def servers():
     }
     processes = {}
     try:
+        receiver.__enter__()
         for name, command in commands.items():
             log = (LOGS / f"{name}.log").open("w")
             processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -129,12 +104,7 @@ def servers():
     finally:
         receiver.__exit__(None, None, None)
         for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -17,17 +15,12 @@ from typing import Any, Dict, Optional
 import requests
 
 from tests.conftest import ROOT
+from tests.servers import free_port, wait_until_up
 
 LOGS = ROOT / "results" / "inbox"
 TOKEN = "test-triage-token-not-a-secret"
 START_TIMEOUT = 20  # seconds
 ENV_NAMES = ("INBOX_HOST", "INBOX_PORT", "INBOX_DB", "TRIAGE_WEBHOOK_TOKEN")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
@@ -56,17 +49,8 @@ class Inbox:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the inbox exited with {self.process.returncode}; see {self.log}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"the inbox did not start in {START_TIMEOUT}s; see {self.log}")
+        wait_until_up(f"{self.url}/health", self.process, self.log, timeout=START_TIMEOUT, interval=0.1)
+        return self
 
     def stop(self) -> int:
         """Stops it with SIGTERM, as a service manager would; returns the exit code."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import BIN, free_port, wait_until_up
+from tests.servers import BIN, free_port, snapshot_model, stop, wait_until_up
 from tests.sms.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -22,8 +22,6 @@ from tests.sms.support import (
     Phone,
     RasaServer,
     base_env,
-    snapshot_model,
-    stop,
 )
 
 

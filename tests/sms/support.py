@@ -8,9 +8,7 @@ import itertools
 import json
 import os
 import re
-import shutil
 import subprocess
-import tarfile
 import threading
 import time
 import uuid
@@ -23,7 +21,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import BIN, MODEL, free_port, wait_until_up
+from tests.servers import BIN, free_port, stop, wait_until_up
 
 LOGS = ROOT / "results" / "sms"
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -146,33 +144,6 @@ class RasaServer:
     def restart(self) -> None:
         self.stop()
         self.start()
-
-
-def snapshot_model(target: Path, timeout: float = 600) -> Path:
-    """A copy of the trained model, taken once it is complete, so a retraining meanwhile cannot change it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            before = MODEL.stat()
-            time.sleep(2)
-            if MODEL.stat().st_size == before.st_size and MODEL.stat().st_mtime == before.st_mtime:
-                shutil.copyfile(MODEL, target)
-                with tarfile.open(target, "r:gz") as archive:
-                    archive.getmembers()  # reads to the end: fails on a model still being written
-                return target
-        except (OSError, tarfile.TarError, EOFError):
-            pass
-        time.sleep(5)
-    raise RuntimeError(f"no complete model at {MODEL} within {timeout}s: run `make train` first")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 class Phone:

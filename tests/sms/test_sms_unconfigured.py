@@ -8,19 +8,16 @@ import requests
 
 from actions.content import load_content
 from tests.conftest import ROOT
-from tests.sms.support import CREDENTIALS_ENTRY, ENV_NAMES, Phone, RasaServer, base_env
+from tests.sms.support import ENV_NAMES, Phone, RasaServer, base_env
 
 HOW_GIVEN = load_content().topics["ask_how_given"]
 
 
 @pytest.fixture(scope="module")
-def unconfigured_server(action_server, model, sms_logs):
-    """Rasa with the project's credentials.yml (plus the SMS entry, until it is added there) and no SMS settings."""
-    credentials = (ROOT / "credentials.yml").read_text(encoding="utf-8")
-    if "channels.sms.SmsInput" not in credentials:
-        credentials = credentials.rstrip("\n") + "\n" + CREDENTIALS_ENTRY
-    path = sms_logs / "credentials-project.yml"
-    path.write_text(credentials, encoding="utf-8")
+def unconfigured_server(action_server, model):
+    """Rasa with the project's own credentials.yml and no SMS settings."""
+    path = ROOT / "credentials.yml"
+    assert "channels.sms.SmsInput" in path.read_text(encoding="utf-8")
     env = base_env()
     assert not set(ENV_NAMES) & set(env)
     server = RasaServer("rasa-no-sms", model, path, action_server, env)

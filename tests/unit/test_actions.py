@@ -21,10 +21,6 @@ def run(action, tracker):
     return dispatcher.messages, events
 
 
-def entity(name, value, text, start):
-    return {"entity": name, "value": value, "start": start, "end": start + len(value if text is None else text)}
-
-
 @pytest.mark.parametrize("intent", sorted(CONTENT.topics))
 def test_each_topic_is_answered_with_its_source_and_follow_ups(intent):
     topic = CONTENT.topics[intent]
