@@ -91,23 +91,37 @@ def parse_content(data: Any) -> Content:
     if not isinstance(data, dict) or not isinstance(data.get("topics"), dict) or not data["topics"]:
         raise ContentError("the content file needs a non-empty `topics` mapping")
     templates = data.get("templates") or {}
+    if not isinstance(templates, dict):
+        problems.append("`templates` must be a mapping")
+        templates = {}
     for name in TEMPLATES:
         if not isinstance(templates.get(name), str):
             problems.append(f"templates: `{name}` is missing")
     topics: Dict[str, Topic] = {}
     for intent, raw in data["topics"].items():
+        if not isinstance(intent, str) or not intent.strip():
+            problems.append(f"topic name {intent!r} must be text")
+            continue
         answer = _answer(raw, intent, problems)
         if answer is None:
             continue
-        title = str(raw.get("title") or "").strip()
+        title = raw.get("title")
+        title = title.strip() if isinstance(title, str) else ""
         if not title or len(title) > TITLE_LIMIT:
             problems.append(f"{intent}: `title` must have 1 to {TITLE_LIMIT} characters")
         follow_ups = raw.get("follow_ups") or []
         if not isinstance(follow_ups, list) or not 1 <= len(follow_ups) <= 3:
             problems.append(f"{intent}: needs 1 to 3 `follow_ups`")
             follow_ups = []
+        therapy_type = raw.get("therapy_type")
+        if therapy_type is not None and not isinstance(therapy_type, str):
+            problems.append(f"{intent}: `therapy_type` must be text")
+        raw_variants = raw.get("variants") or {}
+        if not isinstance(raw_variants, dict):
+            problems.append(f"{intent}: `variants` must be a mapping")
+            raw_variants = {}
         variants = {}
-        for name, variant in (raw.get("variants") or {}).items():
+        for name, variant in raw_variants.items():
             parsed = _answer(variant, f"{intent} / {name}", problems, general=answer)
             if parsed:
                 variants[str(name)] = parsed
@@ -116,7 +130,7 @@ def parse_content(data: Any) -> Content:
             title=title,
             answer=answer,
             follow_ups=tuple(str(f) for f in follow_ups),
-            therapy_type=raw.get("therapy_type"),
+            therapy_type=therapy_type if isinstance(therapy_type, str) else None,
             variants=variants,
         )
     for topic in topics.values():

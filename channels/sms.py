@@ -36,6 +36,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from channels.guard import ReplyGuard, clean_text
 from nlu_components.red_flags import RedFlags
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ SETTINGS = {
     "store_path": "SMS_STORE_PATH",
 }
 REQUIRED = ("account_sid", "auth_token", "twilio_number")
+MAX_FORM_BYTES = 64 * 1024  # a webhook call from Twilio is a few kilobytes
 MAX_BODY = 2000  # characters: a message this long or longer gets a reply asking for a shorter one
 TWILIO_BODY_LIMIT = 1600  # Twilio refuses a longer outgoing body
 SEND_TIMEOUT = 10  # seconds for one Twilio API call
@@ -368,6 +370,7 @@ class SmsInput(TwilioInput):
         self._client: Optional[Client] = None
         self._red_flags: Optional[RedFlags] = None
         self._key: Optional[bytes] = None
+        self._guard: Optional[ReplyGuard] = None
 
     @property
     def configured(self) -> bool:
@@ -396,8 +399,15 @@ class SmsInput(TwilioInput):
             self._numbers.popitem(last=False)
         return sender
 
+    @property
+    def guard(self) -> ReplyGuard:
+        if self._guard is None:
+            self._guard = ReplyGuard()
+        return self._guard
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self._log_set_up()
+        _ = self.guard  # sets Rasa's action timeout at start-up
         webhook = Blueprint("sms_twilio_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -440,6 +450,8 @@ class SmsInput(TwilioInput):
         """Answer one Twilio webhook call: refuse it, or reply by SMS and return empty TwiML."""
         if not self.configured:
             return response.text("SMS is not configured on this server.", status=503)
+        if len(request.body or b"") > MAX_FORM_BYTES:
+            return response.text("Request body too large", status=413)
         form = WebhookForm.parse(request.body or b"")
         if not self._signed(request, form):
             logger.warning("Refused an SMS webhook request without a valid Twilio signature.")
@@ -464,7 +476,7 @@ class SmsInput(TwilioInput):
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         replies = self.messages.replies
-        text = form.first("Body").replace("¡", "@").strip()  # some carriers turn @ into ¡
+        text = clean_text(form.first("Body").replace("¡", "@"))  # some carriers turn @ into ¡
         command = keyword(text, self.messages)
         if command == "stop":
             self.store.opt_out(sender)
@@ -500,7 +512,8 @@ class SmsInput(TwilioInput):
                 return
             text = menu[choice - 1]
         self.store.clear_menu(sender)  # a reply's own list, if it has one, replaces it
-        await on_new_message(UserMessage(text, output, sender, input_channel=self.name()))
+        message = UserMessage(text, output, sender, input_channel=self.name())
+        await self.guard.answer(on_new_message, message, replies["error"])
 
     def get_output_channel(self) -> Optional[OutputChannel]:  # type: ignore[override]
         """For messages sent outside a webhook call; reaches numbers seen since the server started."""

@@ -2,18 +2,22 @@
 
 Rasa 3.6.21 calls `sio.enter_room(...)` without awaiting it, but with python-socketio 5.x it is a coroutine: with
 `session_persistence: true` the room is never joined and every reply goes to a room nobody is in. This channel
-registers the session handler again, awaiting it, and lets only the configured origins connect.
+registers the session handler again, awaiting it, and lets only the configured origins connect. Messages are
+checked (an `error` event answers one it cannot read) and always answered (channels/guard.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+
+from channels.guard import MAX_SENDER_CHARS, ReplyGuard, clean_text, replies, too_long, valid_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +27,24 @@ def parse_origins(value: Any) -> List[str]:
     if isinstance(value, str):
         value = value.split(",")
     return [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
+
+
+def read_message(data: Any, metadata_key: str) -> Union[str, tuple[str, str, Optional[Dict[str, Any]]]]:
+    """(session id, text, metadata) from a `user_uttered` event, or what is wrong with it."""
+    if not isinstance(data, dict):
+        return "The message must be an object with 'message' and 'session_id'."
+    session_id, text = data.get("session_id"), data.get("message")
+    if not valid_sender_id(session_id):
+        return f"'session_id' must be a string of 1 to {MAX_SENDER_CHARS} printable characters."
+    if not isinstance(text, str):
+        return "'message' must be a string."
+    metadata = data.get(metadata_key)
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = None
+    return session_id, clean_text(text), metadata if isinstance(metadata, dict) else None
 
 
 class WebChatInput(SocketIOInput):
@@ -45,10 +67,29 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Optional[Dict[str, Any]]) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not session_id:
+            if not valid_sender_id(session_id):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 await sio.enter_room(sid, session_id)
             await sio.emit("session_confirm", session_id, room=sid)
+
+        guard = ReplyGuard()
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any = None, *more: Any) -> None:  # clients may send 0 or 2+ args
+            message = read_message(data if not more else [data, *more], self.metadata_key)
+            if isinstance(message, str):
+                await sio.emit("error", {"error": message}, room=sid)
+                return
+            session_id, text, metadata = message
+            # replies go to the session's room (every tab of it) when sessions persist, else to this socket
+            recipient = session_id if self.session_persistence else sid
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            problem = "empty" if not text else "too_long" if too_long(text) else None
+            if problem:  # odd but readable: the person is told what to do
+                await output.send_text_message(recipient, replies()[problem])
+                return
+            user_message = UserMessage(text, output, recipient, input_channel=self.name(), metadata=metadata)
+            await guard.answer(on_new_message, user_message)
 
         return blueprint
