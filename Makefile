@@ -21,12 +21,12 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox flush-outbox browser lint clean
+	test-sms test-inbox test-reliability flush-outbox retention browser lint clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
-	@echo "make train | shell | lint | flush-outbox | clean"
+	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | clean"
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -90,11 +90,19 @@ test-sms: $(MODEL)
 test-inbox: $(INSTALLED) browser
 	$(BIN)/python -m pytest tests/inbox
 
+# Faults (killed, hung, restarted servers), 50x20 concurrent conversations, bad input, API/loopback/log checks.
+test-reliability: $(MODEL)
+	$(BIN)/python -m pytest tests/reliability
+
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
 
-test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox
+# Delete conversations and triage tickets older than DAYS (default: RETENTION_DAYS, else 30). `make run` does it too.
+retention: $(INSTALLED)
+	$(BIN)/python -m scripts.retention $(if $(DAYS),--days $(DAYS))
+
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-reliability
 	@echo "make test: all checks passed"
 
 clean:

@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
-# Start every service (action server, Rasa server, demo web page), print where to chat, then chat in this
-# terminal. Ctrl-C (or /stop in the chat) stops them all. Ports: ACTIONS_PORT, RASA_PORT, WEB_PORT, INBOX_PORT.
+# Start every service (action server, Rasa server, demo web page, triage inbox), print where to chat, then chat
+# in this terminal. Ctrl-C (or /stop in the chat) stops them all. Settings: .env (see .env.example).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+RASA_HOST="${RASA_HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
 WEB_PORT="${WEB_PORT:-8080}"
 INBOX_PORT="${INBOX_PORT:-8090}"
+LOG_DIR="${LOG_DIR:-logs}"
+TRACKER_DB="${TRACKER_DB:-data_store/trackers.db}"
+RETENTION_DAYS="${RETENTION_DAYS:-30}"
 # triage tickets go to the embedded inbox unless a contact-center webhook is configured
 export TRIAGE_WEBHOOK_URL="${TRIAGE_WEBHOOK_URL:-http://127.0.0.1:$INBOX_PORT/tickets}"
-mkdir -p logs
+
+# Rasa's HTTP API (models, trackers) stays closed unless asked for, and never opens without a token or JWT secret.
+api=()
+if [ "${ENABLE_API:-false}" = "true" ]; then
+  if [ -n "${RASA_API_TOKEN:-}" ]; then
+    api=(--enable-api --auth-token "$RASA_API_TOKEN")
+  elif [ -n "${RASA_JWT_SECRET:-}" ]; then
+    api=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
+  else
+    echo "ENABLE_API=true needs RASA_API_TOKEN or RASA_JWT_SECRET: Rasa's HTTP API is not opened without one." >&2
+    exit 2
+  fi
+fi
+
+mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"
+# conversations older than RETENTION_DAYS are deleted at every start (and by `make retention`)
+.venv/bin/python -m scripts.retention --days "$RETENTION_DAYS" --db "$TRACKER_DB" >>"$LOG_DIR/retention.log" 2>&1 ||
+  { echo "The retention clean-up failed: see $LOG_DIR/retention.log"; exit 1; }
 pids=()
 stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-endpoints="logs/endpoints.yml"
-printf 'action_endpoint:\n  url: http://localhost:%s/webhook\n' "$ACTIONS_PORT" >"$endpoints"
+endpoints="$LOG_DIR/endpoints.yml"
+.venv/bin/python scripts/endpoints.py --actions-port "$ACTIONS_PORT" --tracker-db "$TRACKER_DB" >"$endpoints"
 
-.venv/bin/python -m inbox.server --port "$INBOX_PORT" >logs/inbox.log 2>&1 &
+.venv/bin/python -m inbox.server --port "$INBOX_PORT" >"$LOG_DIR/inbox.log" 2>&1 &
 pids+=($!)
-.venv/bin/rasa run actions --port "$ACTIONS_PORT" >logs/actions.log 2>&1 &
+.venv/bin/python -m actions.server --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model models/immuno.tar.gz --port "$RASA_PORT" --endpoints "$endpoints" \
-  --credentials credentials.yml >logs/rasa.log 2>&1 &
+.venv/bin/rasa run --model models/immuno.tar.gz --interface "$RASA_HOST" --port "$RASA_PORT" \
+  --endpoints "$endpoints" --credentials credentials.yml "${api[@]}" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
-.venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >logs/web.log 2>&1 &
+.venv/bin/python -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory web >"$LOG_DIR/web.log" 2>&1 &
 pids+=($!)
 
 wait_for() {  # name url log
@@ -38,19 +60,18 @@ wait_for() {  # name url log
   echo "$1 did not start in time: see $3"; exit 1
 }
 echo "Starting the assistant (the first start takes about half a minute)..."
-wait_for "The action server" "http://localhost:$ACTIONS_PORT/health" logs/actions.log
-wait_for "The Rasa server" "http://localhost:$RASA_PORT/" logs/rasa.log
-wait_for "The web page server" "http://localhost:$WEB_PORT/" logs/web.log
-wait_for "The triage inbox" "http://localhost:$INBOX_PORT/health" logs/inbox.log
-# tickets left waiting by an earlier run go out now (the action server's own retry loop starts with its first handoff)
-.venv/bin/python -m actions.outbox flush >>logs/outbox.log 2>&1 || echo "Some triage tickets are still waiting: see logs/outbox.log"
+wait_for "The action server" "http://127.0.0.1:$ACTIONS_PORT/health" "$LOG_DIR/actions.log"
+wait_for "The Rasa server" "http://127.0.0.1:$RASA_PORT/" "$LOG_DIR/rasa.log"
+wait_for "The web page server" "http://127.0.0.1:$WEB_PORT/" "$LOG_DIR/web.log"
+wait_for "The triage inbox" "http://127.0.0.1:$INBOX_PORT/health" "$LOG_DIR/inbox.log"
 
 cat <<MSG
 
   Chat on the web page:  http://localhost:$WEB_PORT/
   Triage inbox (staff):  http://localhost:$INBOX_PORT/
   REST API for tests:    POST http://localhost:$RASA_PORT/webhooks/rest/webhook
-  Logs:                  logs/
+  Rasa HTTP API:         $([ ${#api[@]} -gt 0 ] && echo "open, with a token" || echo "closed (ENABLE_API=true to open)")
+  Logs:                  $LOG_DIR/
 
 MSG
 if [ -t 0 ]; then
