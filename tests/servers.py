@@ -3,15 +3,19 @@ stable copy of the trained model."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tarfile
 import time
 from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 import requests
 
+from scripts.endpoints import write_endpoints
 from tests.conftest import ROOT
 
 MODEL = ROOT / "models" / "immuno.tar.gz"
@@ -22,6 +26,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def fresh_dir(path: Path) -> Path:
+    """An empty folder for one suite's logs and files (what an earlier run left is removed)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 240, interval: float = 1.0) -> None:
@@ -64,3 +75,98 @@ def snapshot_model(target: Path, timeout: float = 600) -> Path:
             pass
         time.sleep(5)
     raise RuntimeError(f"no complete model at {MODEL} within {timeout}s: run `make train` first")
+
+
+def project_env(**extra: str) -> Dict[str, str]:
+    """The environment every server in the tests runs with."""
+    env = dict(os.environ)
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"})
+    env.update(extra)
+    return env
+
+
+class Server:
+    """One server process on a fixed free port: started and waited for, and stopped, killed, paused or restarted as
+    a fault in production would."""
+
+    health = "/"
+
+    def __init__(self, name: str, logs: Path, env: Dict[str, str]) -> None:
+        self.name, self.logs_dir, self.env = name, logs, env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: Optional[subprocess.Popen] = None
+        self.logs: List[Path] = []
+
+    def command(self) -> List[str]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        log = self.logs_dir / f"{self.name}-{len(self.logs) + 1}.log"
+        self.logs.append(log)
+        self.process = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+        wait_until_up(f"{self.url}{self.health}", self.process, log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def kill(self) -> None:
+        """As a crash would: no clean shutdown."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
+    def pause(self) -> None:
+        """Still accepting connections, never answering: a hung server."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+class ActionServer(Server):
+    health = "/health"
+
+    def command(self) -> List[str]:
+        return [str(BIN / "python"), "-m", "actions.server", "--port", str(self.port)]
+
+
+class RasaServer(Server):
+    """`rasa run` with the project's endpoints (this action server, its own SQLite tracker store) and credentials."""
+
+    def __init__(
+        self,
+        name: str,
+        logs: Path,
+        env: Dict[str, str],
+        model: Path,
+        credentials: Path,
+        actions: ActionServer,
+        extra: Sequence[str] = (),
+    ) -> None:
+        super().__init__(name, logs, env)
+        self.model, self.credentials, self.extra = model, credentials, list(extra)
+        self.tracker_db = logs / f"{name}-trackers.db"
+        self.endpoints = write_endpoints(logs / f"{name}-endpoints.yml", actions.port, self.tracker_db)
+
+    def command(self) -> List[str]:
+        return [
+            str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(self.port),
+            "--endpoints", str(self.endpoints), "--credentials", str(self.credentials), *self.extra,
+        ]  # fmt: skip
+
+    def start(self) -> None:
+        super().start()
+        if "Could not load model" in self.logs[-1].read_text(encoding="utf-8", errors="replace"):
+            raise RuntimeError(f"{self.name} started without a model; see {self.logs[-1]}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
 from typing import Dict, List
@@ -13,7 +12,17 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.receiver import Receiver
-from tests.servers import BIN, free_port, snapshot_model, stop, wait_until_up
+from tests.servers import (
+    BIN,
+    ActionServer,
+    RasaServer,
+    free_port,
+    fresh_dir,
+    project_env,
+    snapshot_model,
+    stop,
+    wait_until_up,
+)
 
 LOGS = ROOT / "results" / "e2e"
 SENDER_HASH_KEY = "e2e-test-key"
@@ -56,55 +65,35 @@ def credentials_allowing(web_origin: str) -> str:
 
 @pytest.fixture(scope="session")
 def servers():
-    LOGS.mkdir(parents=True, exist_ok=True)
+    fresh_dir(LOGS)
     model = snapshot_model(LOGS / "immuno.tar.gz")
-    action_port, rasa_port, web_port = free_port(), free_port(), free_port()
-    endpoints = LOGS / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
+    receiver = Receiver()
+    env = project_env(
+        TRIAGE_WEBHOOK_URL=receiver.url,
+        TRIAGE_OUTBOX_PATH=str(LOGS / "outbox.db"),
+        TRIAGE_RETRY_SECONDS="1",
+        SENDER_HASH_KEY=SENDER_HASH_KEY,
+    )
+    web_port = free_port()
     credentials = LOGS / "credentials.yml"
     credentials.write_text(credentials_allowing(f"http://127.0.0.1:{web_port}"))
-    outbox = LOGS / "outbox.db"
-    outbox.unlink(missing_ok=True)
-    receiver = Receiver()
-    env = {
-        **os.environ,
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "TRIAGE_WEBHOOK_URL": receiver.url,
-        "TRIAGE_OUTBOX_PATH": str(outbox),
-        "TRIAGE_RETRY_SECONDS": "1",
-        "SENDER_HASH_KEY": SENDER_HASH_KEY,
-    }
-    commands = {
-        "actions": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-        "rasa": [
-            str(BIN / "rasa"),
-            "run",
-            "--model",
-            str(model),
-            "--port",
-            str(rasa_port),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            str(credentials),
-        ],
-        "web": [str(BIN / "python"), "-m", "http.server", str(web_port), "--bind", "127.0.0.1", "--directory", "web"],
-    }
-    processes = {}
+    actions = ActionServer("actions", LOGS, env)
+    rasa = RasaServer("rasa", LOGS, env, model, credentials, actions)
+    web_command = [str(BIN / "python"), "-m", "http.server", str(web_port), "--bind", "127.0.0.1", "--directory", "web"]
+    web = None
     try:
         receiver.__enter__()
-        for name, command in commands.items():
-            log = (LOGS / f"{name}.log").open("w")
-            processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        wait_until_up(f"http://127.0.0.1:{action_port}/health", processes["actions"], LOGS / "actions.log")
-        wait_until_up(f"http://127.0.0.1:{web_port}/", processes["web"], LOGS / "web.log")
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/", processes["rasa"], LOGS / "rasa.log")
-        yield Servers(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}", receiver)
+        actions.start()
+        web = subprocess.Popen(web_command, cwd=ROOT, stdout=(LOGS / "web.log").open("w"), stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{web_port}/", web, LOGS / "web.log")
+        rasa.start()
+        yield Servers(rasa.url, f"http://127.0.0.1:{web_port}", receiver)
     finally:
         receiver.__exit__(None, None, None)
-        for process in processes.values():
-            stop(process)
+        rasa.stop()
+        actions.stop()
+        if web is not None:
+            stop(web)
 
 
 @pytest.fixture(scope="session")

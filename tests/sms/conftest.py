@@ -3,13 +3,11 @@ channel, each on a free loopback port, logging to results/sms/."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.servers import BIN, free_port, snapshot_model, stop, wait_until_up
+from tests.servers import ActionServer, RasaServer, fresh_dir, snapshot_model
 from tests.sms.support import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -20,38 +18,24 @@ from tests.sms.support import (
     WEBHOOK_URL,
     FakeTwilio,
     Phone,
-    RasaServer,
     base_env,
 )
 
 
 @pytest.fixture(scope="session")
 def sms_logs() -> Path:
-    LOGS.mkdir(parents=True, exist_ok=True)
-    for old in LOGS.glob("*.log"):
-        old.unlink()
-    return LOGS
+    return fresh_dir(LOGS)
 
 
 @pytest.fixture(scope="session")
 def action_server(sms_logs: Path):
-    """The real action server; yields its endpoints file for Rasa."""
-    port = free_port()
-    endpoints = sms_logs / "endpoints.yml"
-    endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{port}/webhook\n")
-    log = sms_logs / "actions.log"
-    process = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--port", str(port)],
-        cwd=ROOT,
-        env=base_env(),
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    """The real action server."""
+    server = ActionServer("actions", sms_logs, base_env())
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/health", process, log)
-        yield endpoints
+        server.start()
+        yield server
     finally:
-        stop(process)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +57,10 @@ def sms_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sms_server(action_server: Path, model: Path, fake_twilio: FakeTwilio, sms_logs: Path, sms_store: Path):
+def sms_server(action_server: ActionServer, model: Path, fake_twilio: FakeTwilio, sms_logs: Path, sms_store: Path):
     """Rasa with the SMS channel configured to talk to the fake Twilio."""
     credentials = sms_logs / "credentials.yml"
-    credentials.write_text("rest:\n" + CREDENTIALS_ENTRY)
+    credentials.write_text("channels.rest.RestInput:\n" + CREDENTIALS_ENTRY)
     env = base_env()
     env.update(
         {
@@ -89,7 +73,7 @@ def sms_server(action_server: Path, model: Path, fake_twilio: FakeTwilio, sms_lo
             "SMS_STORE_PATH": str(sms_store),
         }
     )
-    server = RasaServer("rasa-sms", model, credentials, action_server, env)
+    server = RasaServer("rasa-sms", sms_logs, env, model, credentials, action_server, extra=["--debug"])
     try:
         server.start()
         yield server

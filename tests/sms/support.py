@@ -8,12 +8,10 @@ import itertools
 import json
 import os
 import re
-import subprocess
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import parse_qs
 
@@ -21,7 +19,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import ROOT
-from tests.servers import BIN, free_port, stop, wait_until_up
+from tests.servers import RasaServer
 
 LOGS = ROOT / "results" / "sms"
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -113,37 +111,6 @@ class FakeTwilio:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class RasaServer:
-    """`rasa run` with the given credentials and environment; can be restarted, as a deployment would be."""
-
-    def __init__(self, name: str, model: Path, credentials: Path, endpoints: Path, env: Dict[str, str]) -> None:
-        self.name, self.model, self.credentials, self.endpoints, self.env = name, model, credentials, endpoints, env
-        self.process: Optional[subprocess.Popen] = None
-        self.url = ""
-        self.logs: List[Path] = []
-
-    def start(self) -> None:
-        port = free_port()
-        log = LOGS / f"{self.name}-{len(self.logs) + 1}.log"
-        self.logs.append(log)
-        command = [str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(port)]
-        command += ["--endpoints", str(self.endpoints), "--credentials", str(self.credentials), "--debug"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        self.url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{self.url}/", self.process, log)
-        if "Could not load model" in log.read_text(encoding="utf-8", errors="replace"):
-            raise RuntimeError(f"{self.name} started without a model; see {log}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 class Phone:

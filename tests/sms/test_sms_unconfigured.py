@@ -8,7 +8,8 @@ import requests
 
 from actions.content import load_content
 from tests.conftest import ROOT
-from tests.sms.support import ENV_NAMES, Phone, RasaServer, base_env
+from tests.servers import RasaServer
+from tests.sms.support import ENV_NAMES, LOGS, Phone, base_env
 
 HOW_GIVEN = load_content().topics["ask_how_given"]
 
@@ -20,7 +21,7 @@ def unconfigured_server(action_server, model):
     assert "channels.sms.SmsInput" in path.read_text(encoding="utf-8")
     env = base_env()
     assert not set(ENV_NAMES) & set(env)
-    server = RasaServer("rasa-no-sms", model, path, action_server, env)
+    server = RasaServer("rasa-no-sms", LOGS, env, model, path, action_server)
     try:
         server.start()
         yield server

@@ -160,6 +160,27 @@ def test_a_long_message_that_may_describe_an_emergency_still_gets_the_urgent_gui
     assert "911" in replies[0] and "emergency room" in replies[0]
 
 
+def test_control_characters_are_dropped_and_the_question_answered(phone):
+    assert phone.ask("how is\x00 immunotherapy\x07 given?\x1b")[0].startswith(HOW_GIVEN.answer.sms)
+
+
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        (b"Body=" + b"a" * 1_000_000, 413),  # 1 MB
+        (b"\xff\xfe\x00\x01", 403),  # not a form, not signed
+        (b"From=%2B13125550100&Body=caf%E9", 403),  # invalid UTF-8, not signed
+        (b"", 403),
+        (b'{"From": "+13125550100", "Body": "hi"}', 403),
+    ],
+)
+def test_a_request_twilio_would_never_send_is_refused_clearly(phone, body, status):
+    url = f"{phone.server.url}/webhooks/twilio/webhook"
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": "bm90LWEtc2lnbmF0dXJl"}
+    assert requests.post(url, data=body, headers=headers, timeout=60).status_code == status
+    assert phone.ask(QUESTION)[0].startswith(HOW_GIVEN.answer.sms), "the channel keeps answering"
+
+
 def test_the_channel_health_check_answers(sms_server):
     assert requests.get(f"{sms_server.url}/webhooks/twilio/", timeout=10).json() == {"status": "ok", "configured": True}
 
@@ -183,7 +204,7 @@ def test_no_phone_number_reaches_a_log_or_the_store(sms_logs, sms_store, fake_tw
     assert len(USED_NUMBERS) >= 20
     assert {m["To"] for m in fake_twilio.sent} & set(USED_NUMBERS), "the replies did reach the real numbers"
     files = [path for path in sms_logs.iterdir() if path.is_file()] + [sms_store]
-    assert any(path.name.startswith("rasa-sms") for path in files) and any(p.name == "actions.log" for p in files)
+    assert any(path.name.startswith("rasa-sms") for path in files) and any(p.name.startswith("actions") for p in files)
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="replace")
         leaked = [number for number in USED_NUMBERS if number[2:] in text]  # with or without +1, or URL-encoded
