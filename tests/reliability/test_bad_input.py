@@ -165,6 +165,21 @@ def test_socketio_messages_it_cannot_read_get_an_error_event_and_the_next_one_an
     assert answers, "a good message after the broken ones is still answered"
 
 
+def test_after_a_1_mb_socketio_message_the_server_keeps_answering(stack):
+    async def send_huge() -> None:
+        client = socketio.AsyncClient()
+        await client.connect(stack.rasa.url, headers={"Origin": WEB_ORIGIN}, transports=["polling"])
+        try:
+            await client.emit("user_uttered", {"session_id": new_sender(), "message": "a" * 1_000_000})
+            await client.sleep(2)
+        finally:
+            await client.disconnect()
+
+    asyncio.run(send_huge())
+    errors, answers = asyncio.run(socketio_exchange(stack.rasa.url, []))
+    assert answers and not errors
+
+
 def test_socketio_refuses_an_origin_it_does_not_know(stack):
     async def connect() -> None:
         client = socketio.AsyncClient()
