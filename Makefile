@@ -103,8 +103,10 @@ flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
 
 # Understanding, speed and cost of ours, stock `rasa init` and ours + MiniLM, in one run (bench/results/).
+# BENCH_ARGS="--skip-cv stock" leaves out a cross-validation (stock's takes over an hour on 2 cores).
+BENCH_ARGS ?=
 bench: $(BENCH_INSTALLED) $(SPACY_MODEL)
-	$(BIN)/python -m bench run
+	$(BIN)/python -m bench run $(BENCH_ARGS)
 
 # The same steps, shortened (results marked quick); `make test` runs it and checks the summary is complete.
 bench-quick: $(BENCH_INSTALLED) $(MODEL)
