@@ -1,4 +1,4 @@
-"""Entry point: `python -m bench run [--quick] [--skip-cv PIPELINE]` or `python -m bench profile`."""
+"""Entry point: `python -m bench run [--quick] [--skip-cv PIPELINE]`, `python -m bench report` or `profile`."""
 
 import sys
 

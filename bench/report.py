@@ -183,15 +183,16 @@ def write_report(summary: Dict[str, Any]) -> None:
         "",
         "## Cost",
         "",
-        "| pipeline | training s | action server ready s | Rasa server ready s | Rasa RSS MB after warm-up | "
-        "action server RSS MB after warm-up | Rasa RSS MB at end |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| pipeline | training s (wall) | training s (CPU) | action server ready s | Rasa server ready s | "
+        "Rasa RSS MB after warm-up | action server RSS MB after warm-up | Rasa RSS MB at end |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, p in pipelines.items():
         rss = p["speed"]["rss_mb"]
         reused = " (reused)" if p["training"]["reused"] else ""
         lines.append(
-            f"| {LABELS[name]} | {p['training']['seconds']:.0f}{reused} | {p['ready_seconds']['actions']:.1f} | "
+            f"| {LABELS[name]} | {p['training']['seconds']:.0f}{reused} | {_f(p['training'].get('cpu_seconds'), 0)} | "
+            f"{p['ready_seconds']['actions']:.1f} | "
             f"{p['ready_seconds']['rasa']:.1f} | {rss['after_warmup']['rasa']:.0f} | "
             f"{rss['after_warmup']['actions']:.0f} | {rss['end']['rasa']:.0f} |"
         )

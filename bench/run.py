@@ -148,7 +148,11 @@ def run(settings: Settings) -> Dict[str, Any]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("command", choices=["run", "profile"], help="run: the benchmark; profile: py-spy on ours")
+    parser.add_argument(
+        "command",
+        choices=["run", "report", "profile"],
+        help="run: the benchmark; report: write report.md again from summary.json; profile: py-spy on ours",
+    )
     parser.add_argument("--quick", action="store_true", help="a short run of every step (results marked quick)")
     parser.add_argument("--skip-cv", action="append", default=[], choices=PIPELINES, help="no cross-validation for it")
     arguments = parser.parse_args(argv)
@@ -156,6 +160,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     if arguments.command == "profile":
         profile(str(ROOT / "models" / "immuno.tar.gz"))
+        return 0
+    if arguments.command == "report":
+        write_report(json.loads((RESULTS / "summary.json").read_text()))
         return 0
     settings = QUICK if arguments.quick else FULL
     summary = run(replace(settings, skip_cv=tuple(sorted({*settings.skip_cv, *arguments.skip_cv}))))
