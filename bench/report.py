@@ -209,4 +209,33 @@ def write_report(summary: Dict[str, Any]) -> None:
         f"({soak['rss_drift_pct']['actions']:+.1f}%).",
         "",
     ]
+    lines += _profile_lines()
     (RESULTS / "report.md").write_text("\n".join(lines))
+
+
+def _profile_lines(top: int = 30) -> List[str]:
+    """The hot spots of the last `python -m bench profile`, without the web framework's and event loop's frames."""
+    path = RESULTS / "profile" / "hot_spots.txt"
+    if not path.exists():
+        return ["## Profile", "", "Not run: `.venv/bin/python -m bench profile` samples our servers with py-spy.", ""]
+    plumbing = (
+        "sanic/",
+        "asyncio/",
+        "dask/",
+        "(rasa)",
+        "rasa/__main__",
+        "rasa/cli/",
+        "rasa/api.py",
+        "threading.py",
+        "connection_task",
+        "handle_request",
+        "runners.py",
+        "rasa_sdk/__main__",
+        "concurrent/",
+    )
+    lines = ["## Profile (py-spy, one client; share of samples with the function on the stack)", ""]
+    for block in path.read_text().split("\n\n"):
+        heading, *rows = block.strip().splitlines()
+        lines += [f"{heading.lstrip('# ')}:", "", "```"]
+        lines += [row for row in rows if not any(p in row for p in plumbing)][:top] + ["```", ""]
+    return lines
