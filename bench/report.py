@@ -196,6 +196,7 @@ def write_report(summary: Dict[str, Any]) -> None:
             f"{p['ready_seconds']['rasa']:.1f} | {rss['after_warmup']['rasa']:.0f} | "
             f"{rss['after_warmup']['actions']:.0f} | {rss['end']['rasa']:.0f} |"
         )
+    lines += [f"- {LABELS[n]}: {p['training']['note']}" for n, p in pipelines.items() if p["training"].get("note")]
     soak = summary["soak"]
     lines += [
         "",
