@@ -127,8 +127,7 @@ def write_report(summary: Dict[str, Any]) -> None:
         "",
         *_understanding_table(summary, "held_out"),
         "",
-        f"{pipelines['ours']['cross_validation']['folds']}-fold cross-validation on "
-        f"{pipelines['ours']['cross_validation']['data']}:",
+        f"{meta['settings']['folds']}-fold cross-validation on {pipelines['ours']['cross_validation']['data']}:",
         "",
         *_understanding_table(summary, "cross_validation"),
         "",
