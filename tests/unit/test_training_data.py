@@ -1,4 +1,5 @@
-"""Test sentences stay unseen: none of the held-out NLU or conversation test messages is in the training data."""
+"""Test sentences stay unseen: none of the held-out NLU, conversation test or benchmark messages is in the training
+data."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ def test_held_out_examples_are_not_in_training_data_and_suffice_per_intent():
     intents = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
     for intent in intents:
         assert sum(1 for i, _ in held_out if i == intent) >= 8, intent
+
+
+def test_benchmark_messages_are_neither_training_nor_held_out_data():
+    mix = yaml.safe_load((ROOT / "bench/messages.yml").read_text())
+    messages = {_norm(text) for kind in mix.values() for text in kind["texts"]}
+    held_out = {_norm(text) for _, text in _examples(ROOT / "tests/nlu/heldout.yml")}
+    assert len(messages) >= 30
+    assert not messages & (_training() | held_out)
 
 
 def test_conversation_test_messages_are_not_in_training_data():
