@@ -77,6 +77,13 @@ def too_long(text: str) -> bool:
     return len(text) > MAX_MESSAGE_CHARS and not red_flags().match(text)
 
 
+def odd_message_reply(text: str) -> Optional[str]:
+    """What to tell someone whose (cleaned) message is empty, or too long to read; None for a message to answer."""
+    if not text:
+        return replies()["empty"]
+    return replies()["too_long"] if too_long(text) else None
+
+
 def harden_action_calls(timeout: float) -> None:
     """Two changes to how Rasa 3.6 calls the action server, which it has no settings for:
     - it waits up to 5 minutes, holding the conversation's lock (60 s) meanwhile: shorten the two module constants

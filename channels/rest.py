@@ -13,7 +13,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.guard import MAX_SENDER_CHARS, Handler, ReplyGuard, clean_text, replies, too_long, valid_sender_id
+from channels.guard import MAX_SENDER_CHARS, Handler, ReplyGuard, clean_text, odd_message_reply, valid_sender_id
 
 MAX_BODY_BYTES = 64 * 1024  # far more than MAX_MESSAGE_CHARS of any script needs
 
@@ -76,9 +76,9 @@ class RestInput(InputChannel):
                 message = parse_body(request.body or b"")
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=error.status)
-            problem = "empty" if not message.text else "too_long" if too_long(message.text) else None
-            if problem:  # odd but readable: the person is told what to do
-                return response.json([{"recipient_id": message.sender, "text": replies()[problem]}])
+            odd = odd_message_reply(message.text)
+            if odd:  # readable but not answerable: the person is told what to do
+                return response.json([{"recipient_id": message.sender, "text": odd}])
             collector = CollectingOutputChannel()
             user_message = UserMessage(
                 message.text, collector, message.sender, input_channel=self.name(), metadata=message.metadata

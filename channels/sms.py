@@ -36,8 +36,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.guard import ReplyGuard, clean_text
-from nlu_components.red_flags import RedFlags
+from channels.guard import ReplyGuard, clean_text, too_long
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +55,6 @@ SETTINGS = {
 }
 REQUIRED = ("account_sid", "auth_token", "twilio_number")
 MAX_FORM_BYTES = 64 * 1024  # a webhook call from Twilio is a few kilobytes
-MAX_BODY = 2000  # characters: a message this long or longer gets a reply asking for a shorter one
 TWILIO_BODY_LIMIT = 1600  # Twilio refuses a longer outgoing body
 SEND_TIMEOUT = 10  # seconds for one Twilio API call
 KNOWN_NUMBERS = 10_000  # hashed sender id -> phone number, in memory only, for replies sent outside a webhook call
@@ -368,7 +366,6 @@ class SmsInput(TwilioInput):
         self.store = SmsStore(settings.store_path)
         self._numbers: OrderedDict[str, str] = OrderedDict()
         self._client: Optional[Client] = None
-        self._red_flags: Optional[RedFlags] = None
         self._key: Optional[bytes] = None
         self._guard: Optional[ReplyGuard] = None
 
@@ -381,12 +378,6 @@ class SmsInput(TwilioInput):
         if self._client is None:
             self._client = make_client(self.settings)
         return self._client
-
-    @property
-    def red_flags(self) -> RedFlags:
-        if self._red_flags is None:
-            self._red_flags = RedFlags()
-        return self._red_flags
 
     def sender_id(self, number: str) -> str:
         """The hashed sender id for a number, remembering the number in memory so replies can reach it."""
@@ -501,7 +492,7 @@ class SmsInput(TwilioInput):
             sent_media = (media.isdigit() and int(media) > 0) or bool(form.first("Latitude"))
             await output.send_text_message(sender, replies["media" if sent_media else "empty"])
             return
-        if len(text) >= MAX_BODY and not self.red_flags.match(text):  # a possible emergency is always answered
+        if too_long(text):  # a possible emergency is always answered
             await output.send_text_message(sender, replies["too_long"])
             return
         choice = chosen_number(text)

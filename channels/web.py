@@ -17,7 +17,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from channels.guard import MAX_SENDER_CHARS, ReplyGuard, clean_text, replies, too_long, valid_sender_id
+from channels.guard import MAX_SENDER_CHARS, ReplyGuard, clean_text, odd_message_reply, valid_sender_id
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +85,9 @@ class WebChatInput(SocketIOInput):
             # replies go to the session's room (every tab of it) when sessions persist, else to this socket
             recipient = session_id if self.session_persistence else sid
             output = SocketIOOutput(sio, self.bot_message_evt)
-            problem = "empty" if not text else "too_long" if too_long(text) else None
-            if problem:  # odd but readable: the person is told what to do
-                await output.send_text_message(recipient, replies()[problem])
+            odd = odd_message_reply(text)
+            if odd:  # readable but not answerable: the person is told what to do
+                await output.send_text_message(recipient, odd)
                 return
             user_message = UserMessage(text, output, recipient, input_channel=self.name(), metadata=metadata)
             await guard.answer(on_new_message, user_message)
