@@ -85,12 +85,13 @@ def odd_message_reply(text: str) -> Optional[str]:
 
 
 def harden_action_calls(timeout: float) -> None:
-    """Two changes to how Rasa 3.6 calls the action server, which it has no settings for:
+    """Changes to how Rasa 3.6 calls the action server, which it has no settings for:
     - it waits up to 5 minutes, holding the conversation's lock (60 s) meanwhile: shorten the two module constants
       its action calls read;
     - under load a fresh connection sometimes fails before the request is written ("Cannot write to closing
       transport") and the answer is lost: try such a call once more. A call that may have reached the action server
-      (disconnected, reset, timed out) is not repeated, so a handoff never makes two tickets."""
+      (disconnected, reset, timed out) is not repeated, so a handoff never makes two tickets;
+    - it rebuilds a JSON Schema validator for every response: build it once."""
     import rasa.core.actions.action as rasa_action
     import rasa.core.lock_store as rasa_lock_store
     import rasa.utils.endpoints as rasa_endpoints
@@ -118,6 +119,33 @@ def harden_action_calls(timeout: float) -> None:
 
     run.retries_unsent_calls = True  # type: ignore[attr-defined]
     remote.run = run
+    check_action_results_with_one_validator()
+
+
+def check_action_results_with_one_validator() -> None:
+    """Rasa 3.6 checks each action-server response with `jsonschema.validate`, which first checks Rasa's schema
+    against the JSON Schema meta-schema, on every call: about a third of the Rasa server's time per message (py-spy,
+    `make bench` latency). Build the validator once; a response that fails goes to Rasa's own check, so the error
+    and its message stay Rasa's."""
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction._validate_action_result, "one_validator", False):
+        return
+    spec = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(spec)
+    validator_class.check_schema(spec)
+    validator = validator_class(spec)
+    rasa_check = RemoteAction._validate_action_result
+
+    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+        if best_match(validator.iter_errors(result)) is None:
+            return True
+        return rasa_check(self, result)
+
+    _validate_action_result.one_validator = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
 def never_sent(error: Optional[BaseException]) -> bool:

@@ -115,3 +115,20 @@ def test_only_calls_that_never_reached_the_action_server_are_tried_again():
     assert not never_sent(aiohttp.ClientOSError(104, "Connection reset by peer"))
     assert not never_sent(asyncio.TimeoutError())
     assert not never_sent(None)
+
+
+def test_action_server_responses_are_still_checked_after_the_validator_is_built_once():
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from channels.guard import check_action_results_with_one_validator
+
+    check_action_results_with_one_validator()
+    assert getattr(RemoteAction._validate_action_result, "one_validator", False)
+    action = RemoteAction("action_answer_topic", None)
+    good = {"events": [{"event": "slot", "name": "topic", "value": "car_t"}], "responses": [{"text": "An answer."}]}
+    assert action._validate_action_result(good) is True
+    assert action._validate_action_result({}) is True
+    for bad in ({"events": "not a list"}, {"events": [{"event": "no_such_event"}]}, {"responses": ["text"]}):
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(bad)
