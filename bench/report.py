@@ -11,8 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from bench import RESULTS  # noqa: E402
+from bench import RESULTS, ROOT  # noqa: E402
 from bench.understanding import predictions  # noqa: E402
+
+FINDINGS = ROOT / "bench" / "findings.md"  # what the missed targets come from, kept by hand
 
 LABELS = {"ours": "ours (config.yml)", "stock": "stock rasa init", "ours_lm": "ours + MiniLM"}
 
@@ -210,6 +212,8 @@ def write_report(summary: Dict[str, Any]) -> None:
         "",
     ]
     lines += _profile_lines()
+    if FINDINGS.exists():  # what the misses come from, written by whoever last studied a full run
+        lines += [FINDINGS.read_text(encoding="utf-8")]
     (RESULTS / "report.md").write_text("\n".join(lines))
 
 

@@ -68,10 +68,13 @@ def understanding(summary: Dict[str, Any], configs: Dict[str, Path], settings: S
             return {"skipped": "quick run" if settings.quick else "not run (--skip-cv)"}
         return cross_validation(name, configs[name], settings.folds, data, RESULTS / name / "cross_validation")
 
-    for name, result in _each(settings, held, PIPELINES).items():
-        summary["pipelines"][name]["held_out"] = result
-    for name, result in _each(settings, cv, PIPELINES).items():
-        summary["pipelines"][name]["cross_validation"] = {**result, "data": str(data.relative_to(ROOT))}
+    # one queue for both kinds of test, so a free core takes the next test whichever kind it is
+    with ThreadPoolExecutor(max_workers=settings.parallel) as pool:
+        held_outs = {name: pool.submit(held, name) for name in PIPELINES}
+        cvs = {name: pool.submit(cv, name) for name in PIPELINES}
+    for name in PIPELINES:
+        summary["pipelines"][name]["held_out"] = held_outs[name].result()
+        summary["pipelines"][name]["cross_validation"] = {**cvs[name].result(), "data": str(data.relative_to(ROOT))}
 
 
 def speed(assistant: Assistant, settings: Settings) -> Dict[str, Any]:

@@ -77,6 +77,8 @@ class Assistant:
                 "run",
                 "--model",
                 self.model,
+                "--interface",
+                "127.0.0.1",
                 "--port",
                 str(rasa_port),
                 "--endpoints",

@@ -162,7 +162,7 @@ class RasaServer(Server):
 
     def command(self) -> List[str]:
         return [
-            str(BIN / "rasa"), "run", "--model", str(self.model), "--port", str(self.port),
+            str(BIN / "rasa"), "run", "--model", str(self.model), "--interface", "127.0.0.1", "--port", str(self.port),
             "--endpoints", str(self.endpoints), "--credentials", str(self.credentials), *self.extra,
         ]  # fmt: skip
 
