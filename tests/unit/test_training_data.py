@@ -11,6 +11,8 @@ from tests.conftest import ROOT
 
 
 def _norm(text: str) -> str:
+    """The words of a message, without Rasa's entity annotations ([CAR T](therapy_type)), case or punctuation."""
+    text = re.sub(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})", r"\1", text)
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
