@@ -55,10 +55,10 @@ def problems(summary: Dict[str, Any]) -> List[str]:
                 f"{name}.{part}.per_intent_f1",
             )
             need(isinstance(u.get("most_confused"), list), f"{name}.{part}.most_confused")
-            need(
-                "entities" in u and (u["entities"].get("f1") is None or _number(u["entities"]["f1"])),
-                f"{name}.{part}.entities",
-            )
+            f1 = u.get("entities", {}).get("f1", "missing")
+            # the held-out file annotates entities and ours extracts them: its entity F1 must be scored
+            scored = part == "held_out" and name == "ours"
+            need(_number(f1) or (f1 is None and not scored), f"{name}.{part}.entities")
         for role in ("actions", "rasa"):
             need(_number(p.get("ready_seconds", {}).get(role)), f"{name}.ready_seconds.{role}")
             for moment in ("after_warmup", "end"):
