@@ -45,7 +45,8 @@ def _annotated_entities(path: Path) -> int:
 
 
 def _entities(out: Path, annotated: int) -> Dict[str, Any]:
-    """Micro-averaged entity F1 per extractor from Rasa's `<Extractor>_report.json`, when there is anything to score."""
+    """Micro-averaged entity F1 per extractor from Rasa's `<Extractor>_report.json` (cross-validation), when there is
+    anything to score."""
     extractors = {}
     for path in sorted(out.glob("*_report.json")):
         name = path.name.removesuffix("_report.json")
@@ -54,7 +55,7 @@ def _entities(out: Path, annotated: int) -> Dict[str, Any]:
         report = json.loads(path.read_text())
         extractors[name] = report.get("micro avg", {}).get("f1-score")
     if not annotated:
-        return {"annotated": 0, "f1": None, "extractors": extractors, "note": "the test data annotates no entities"}
+        return {"annotated": 0, "f1": None, "extractors": extractors, "note": "the data annotates no entities"}
     return {
         "annotated": annotated,
         "f1": max((v for v in extractors.values() if v is not None), default=None),
@@ -62,8 +63,18 @@ def _entities(out: Path, annotated: int) -> Dict[str, Any]:
     }
 
 
-def metrics(out: Path, annotated_entities: int) -> Dict[str, Any]:
-    """Accuracy, macro-F1, per-intent F1, confused pairs, out-of-scope recall, in-scope fallback, entity F1."""
+def _held_out_entities(model: str, out: Path) -> Dict[str, Any]:
+    """Entity scores of `model` on the held-out file's hand annotations (bench/entities.py)."""
+    if not _annotated_entities(HELD_OUT):
+        return {"annotated": 0, "f1": None, "note": "the data annotates no entities"}
+    command = [str(BIN / "python"), "-m", "bench.entities", model, str(HELD_OUT), str(out / "entities.json")]
+    with (out / "entities.log").open("w") as log:
+        subprocess.run(command, cwd=ROOT, env=env(), stdout=log, stderr=subprocess.STDOUT, check=True)
+    return json.loads((out / "entities.json").read_text())
+
+
+def metrics(out: Path) -> Dict[str, Any]:
+    """Accuracy, macro-F1, per-intent F1, confused pairs, out-of-scope recall, in-scope fallback."""
     report = json.loads((out / "intent_report.json").read_text())
     rows = predictions(out)
     oos = [r for r in rows if r["intent"] == OUT_OF_SCOPE]
@@ -77,13 +88,12 @@ def metrics(out: Path, annotated_entities: int) -> Dict[str, Any]:
         "most_confused": [{"intent": a, "predicted": b, "count": n} for (a, b), n in confused.most_common(5)],
         "out_of_scope_recall": sum(r["predicted"] in (OUT_OF_SCOPE, FALLBACK) for r in oos) / max(len(oos), 1),
         "in_scope_fallback_rate": sum(r["predicted"] == FALLBACK for r in in_scope) / max(len(in_scope), 1),
-        "entities": _entities(out, annotated_entities),
     }
 
 
 def held_out(name: str, model: str, out: Path) -> Dict[str, Any]:
     _rasa_test_nlu(["--model", model, "--nlu", str(HELD_OUT)], out, f"held-out test {name}")
-    return metrics(out, _annotated_entities(HELD_OUT))
+    return {**metrics(out), "entities": _held_out_entities(model, out)}
 
 
 def cross_validation(name: str, config: Path, folds: int, data: Path, out: Path) -> Dict[str, Any]:
@@ -91,4 +101,4 @@ def cross_validation(name: str, config: Path, folds: int, data: Path, out: Path)
     _rasa_test_nlu(arguments, out, f"{folds}-fold cross-validation {name}")
     files = sorted(data.glob("*.yml")) if data.is_dir() else [data]
     annotated = sum(_annotated_entities(p) for p in files)
-    return {"folds": folds, **metrics(out, annotated)}
+    return {"folds": folds, **metrics(out), "entities": _entities(out, annotated)}
