@@ -127,7 +127,6 @@ def check_action_results_with_one_validator() -> None:
     against the JSON Schema meta-schema, on every call: about a third of the Rasa server's time per message (py-spy,
     `make bench` latency). Build the validator once; a response that fails goes to Rasa's own check, so the error
     and its message stay Rasa's."""
-    from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
 
@@ -140,7 +139,7 @@ def check_action_results_with_one_validator() -> None:
     rasa_check = RemoteAction._validate_action_result
 
     def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
-        if best_match(validator.iter_errors(result)) is None:
+        if validator.is_valid(result):
             return True
         return rasa_check(self, result)
 
