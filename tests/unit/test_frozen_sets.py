@@ -1,0 +1,21 @@
+"""The independent evaluation sets stay as their writers left them, and none of their sentences is trained on."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.conftest import ROOT
+
+FROZEN = {
+    "tests/nlu/independent.yml": "200009fbbff1bb3f5ce6618c5bb544c783b31c4aa924c8bf2c4875264b785758",
+    "tests/nlu/dev.yml": "9704e42e29f53d4335594b7e662c4cf508298e193662ca5802d201430a17d880",
+    "tests/urgent/independent.yml": "e1ec37e86de123c0846282afb77261bc5cbdb60e128aa4f493760d0d14081c02",
+    "tests/urgent/dev.yml": "6f4c6d7c2762a0aec13468e42b99607a0954f65279370c3e2510226a4d56f663",
+}
+
+
+@pytest.mark.parametrize("path", sorted(FROZEN))
+def test_frozen_set_is_unchanged(path):
+    assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == FROZEN[path], f"{path} was edited"
