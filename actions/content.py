@@ -13,7 +13,16 @@ CONTENT_FILE = Path(__file__).parent / "content" / "immunotherapy.yml"
 SMS_LIMIT = 320  # characters of an SMS answer including its source address
 TITLE_LIMIT = 30
 SOURCE_PREFIX = "https://www.cancer.gov/"
-TEMPLATES = ("source", "source_markdown", "sms_source", "named_not_covered", "more_on_page")
+TEMPLATES = (
+    "source",
+    "source_markdown",
+    "sms_source",
+    "named_not_covered",
+    "more_on_page",
+    "did_you_mean",
+    "not_sure",
+    "something_else",
+)
 
 
 class ContentError(ValueError):

@@ -25,37 +25,37 @@ REASONS = {
 }
 
 
-class ActionHandOver(Action):
+def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> None:
     """Files a triage ticket and tells the person their reference code and when the line is open."""
+    content = handoff_content()
+    now = datetime.now(timezone.utc)
+    lines = []
+    try:
+        worker = outbox_worker()
+        key = worker.settings.sender_key or worker.outbox.secret("sender_key")
+        ticket = build_ticket(tracker.events, tracker.sender_id, tracker.get_latest_input_channel(), reason, key, now)
+        worker.outbox.add(ticket)  # durable before any delivery attempt
+        worker.wake()
+        logger.info("Triage ticket %s filed (%s, %s).", ticket["reference"], ticket["priority"], reason)
+        lines.append(content["messages"]["reference"].format(reference=ticket["reference"]))
+    except Exception:  # the person still gets the CIS details, already sent; staff see the error in the log
+        logger.exception("Could not file a triage ticket.")
+    if reason != "urgent_symptom":
+        opens = next_opening(now, content["hours"])
+        lines.append(
+            content["messages"]["open_now"] if opens is None else content["messages"]["closed_now"].format(opens=opens)
+        )
+    if lines:
+        dispatcher.utter_message(text=" ".join(lines))
+
+
+class ActionHandOver(Action):
+    """Hands the person over to the CIS, for the reason their last message gives."""
 
     def name(self) -> str:
         return "action_hand_over"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        reason = REASONS.get(str(intent), "requested_human")
-        content = handoff_content()
-        now = datetime.now(timezone.utc)
-        lines = []
-        try:
-            worker = outbox_worker()
-            key = worker.settings.sender_key or worker.outbox.secret("sender_key")
-            ticket = build_ticket(
-                tracker.events, tracker.sender_id, tracker.get_latest_input_channel(), reason, key, now
-            )
-            worker.outbox.add(ticket)  # durable before any delivery attempt
-            worker.wake()
-            logger.info("Triage ticket %s filed (%s, %s).", ticket["reference"], ticket["priority"], reason)
-            lines.append(content["messages"]["reference"].format(reference=ticket["reference"]))
-        except Exception:  # the person still gets the CIS details, already sent; staff see the error in the log
-            logger.exception("Could not file a triage ticket.")
-        if reason != "urgent_symptom":
-            opens = next_opening(now, content["hours"])
-            lines.append(
-                content["messages"]["open_now"]
-                if opens is None
-                else content["messages"]["closed_now"].format(opens=opens)
-            )
-        if lines:
-            dispatcher.utter_message(text=" ".join(lines))
+        hand_over(dispatcher, tracker, REASONS.get(str(intent), "requested_human"))
         return []

@@ -153,14 +153,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "command",
-        choices=["run", "report", "profile"],
-        help="run: the benchmark; report: write report.md again from summary.json; profile: py-spy on ours",
+        choices=["run", "report", "profile", "tune"],
+        help="run: the benchmark; report: write report.md again from summary.json; profile: py-spy on ours; "
+        "tune: the thresholds, on the dev sets",
     )
+    parser.add_argument("--model", default=str(ROOT / "models" / "immuno.tar.gz"), help="the model `tune` replays")
     parser.add_argument("--quick", action="store_true", help="a short run of every step (results marked quick)")
     parser.add_argument("--skip-cv", action="append", default=[], choices=PIPELINES, help="no cross-validation for it")
     arguments = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     WORK.mkdir(parents=True, exist_ok=True)
+    if arguments.command == "tune":
+        from bench.tune import main as tune
+
+        return tune(arguments.model)
     if arguments.command == "profile":
         profile(str(ROOT / "models" / "immuno.tar.gz"))
         return 0
