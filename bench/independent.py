@@ -201,6 +201,7 @@ def evaluate(model: str, dev: bool = False, medquad: Optional[Path] = MEDQUAD) -
             "immunotherapy_questions": len(immuno),
             "immunotherapy_given_topic_answer": topic_rate(immuno),
             "borderline_left_out": len(samples["borderline"]),
+            "other_given_urgent_guidance": sum(outcome(p) == URGENT for p in other) / max(len(other), 1),
             "other_answered_as": Counter(outcome(p) for p in other if is_topic_answer(outcome(p))).most_common(),
             "examples_answered": [p["text"] for p in other if is_topic_answer(outcome(p))][:40],
         }
@@ -219,7 +220,8 @@ def main(argv: List[str]) -> int:
         f"{result['set']}: intent accuracy {nlu['accuracy']:.3f}, macro-F1 {nlu['macro_f1']:.3f}, out-of-scope recall "
         f"{nlu['out_of_scope_recall']:.3f}, in-scope fallback {nlu['in_scope_fallback_rate']:.3f}; urgent recall "
         f"{urgent['recall']:.3f}, false alarms {urgent['false_alarm_rate']:.3f}; MedQuAD other questions given a "
-        f"topic answer {medquad.get('other_given_topic_answer', float('nan')):.3f}, immunotherapy questions "
+        f"topic answer {medquad.get('other_given_topic_answer', float('nan')):.3f} (urgent guidance "
+        f"{medquad.get('other_given_urgent_guidance', float('nan')):.3f}), immunotherapy questions "
         f"{medquad.get('immunotherapy_given_topic_answer', float('nan')):.3f}"
     )
     return 0

@@ -1,9 +1,10 @@
-"""Picks the FallbackClassifier's and the scope gate's thresholds on the tuning sets only (tests/nlu/dev.yml and
-MedQuAD's dev sample), never on the frozen test sets. Each message is parsed once; every threshold setting is then
-replayed on the parse results, the way the pipeline applies them (fallback, then the scope gate).
+"""Picks the thresholds of the urgent check, the FallbackClassifier and the scope gate on the tuning sets only
+(tests/urgent/dev.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each message is
+parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies them.
 
-The choice minimises wrong answers plus half the "Did you mean" replies, within the targets on in-scope fallback
-and MedQuAD. Usage: python -m bench tune [--model MODEL]; prints the best settings and the trade-off.
+The urgent check catches the most urgent messages within MAX_FALSE_ALARMS. For the rest, the choice minimises wrong
+answers plus half the "Did you mean" replies, within the targets on in-scope fallback and MedQuAD.
+Usage: python -m bench tune [--model MODEL]; prints the best settings and the trade-off.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from bench.independent import (
     NLU_DEV,
     OUT_OF_SCOPE,
     URGENT,
+    URGENT_DEV,
     is_topic_answer,
     medquad_samples,
     nlu_examples,
     parse_all,
+    urgent_examples,
 )
 
 FALLBACK_THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4]
@@ -33,8 +36,27 @@ MAX_MEDQUAD_TOPIC = 0.05
 FALLBACK_COST = 0.5
 
 
+URGENT_SIMILARITY = [0.5, 0.55, 0.6, 0.65, 0.7]
+URGENT_MARGIN = [-0.05, -0.02, 0.0, 0.02, 0.05]
+URGENT_PROBABILITY = [0.1, 0.15, 0.2, 0.3, 0.5]
+# Missing an emergency is far worse than a false alarm: the most urgent messages caught, with at most this share of
+# ordinary side-effect questions (and other dev messages) given the urgent guidance
+MAX_FALSE_ALARMS = 0.05
+
+
+def urgent_replay(parse: Dict[str, Any], similarity: float, margin: float, probability: float) -> bool:
+    """Would the urgent check flag this message under these thresholds?"""
+    flag = parse.get("red_flag") or {}
+    if flag.get("how") == "phrases":
+        return True
+    scores = parse.get("urgent_scores") or {}
+    close = scores.get("similarity", 0) >= similarity and scores["similarity"] - scores["nearest_other"] >= margin
+    classified = flag.get("classified_intent") if flag else (parse.get("intent") or {}).get("name")
+    return close or scores.get("probability", 0) >= probability or classified == URGENT
+
+
 def replay(parse: Dict[str, Any], fallback: float, ambiguity: float, similarity: float, unknown: float) -> str:
-    """The intent the pipeline would end with under these thresholds."""
+    """The intent the pipeline would end with under these thresholds (the urgent check's as configured)."""
     if parse.get("red_flag"):
         return URGENT
     ranking = [r for r in parse.get("intent_ranking") or [] if r["name"] != FALLBACK]
@@ -83,7 +105,36 @@ def tune(model: str) -> List[Dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["cost"], r["medquad_topic"], -r["accuracy"]))
 
 
+def tune_urgent(model: str) -> List[Dict[str, Any]]:
+    urgent, ordinary = urgent_examples(URGENT_DEV)
+    others = [t for i, t in nlu_examples(NLU_DEV) if i != URGENT]
+    progress("tune", f"parsing {len(urgent)} urgent, {len(ordinary)} ordinary and {len(others)} other dev messages")
+    parses = parse_all(model, [t for _, t in urgent] + ordinary + others)
+    flagged, calm = parses[: len(urgent)], parses[len(urgent) :]
+    rows = []
+    for setting in itertools.product(URGENT_SIMILARITY, URGENT_MARGIN, URGENT_PROBABILITY):
+        rows.append(
+            {
+                "min_similarity": setting[0],
+                "margin": setting[1],
+                "min_probability": setting[2],
+                "recall": sum(urgent_replay(p, *setting) for p in flagged) / len(flagged),
+                "false_alarms": sum(urgent_replay(p, *setting) for p in calm) / len(calm),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["recall"], r["false_alarms"]))
+
+
 def main(model: str = str(ROOT / "models" / "immuno.tar.gz")) -> int:
+    urgent = tune_urgent(model)
+    print("urgent check: similarity margin probability | recall  false alarms")
+    for r in [r for r in urgent if r["false_alarms"] <= MAX_FALSE_ALARMS][:10]:
+        print(
+            f"{r['min_similarity']:10.2f} {r['margin']:6.2f} {r['min_probability']:11.2f} | {r['recall']:6.3f} "
+            f"{r['false_alarms']:13.3f}"
+        )
+    fit = [r for r in urgent if r["false_alarms"] <= MAX_FALSE_ALARMS]
+    print(f"best urgent check within {MAX_FALSE_ALARMS:.0%} false alarms: {fit[0] if fit else urgent[-1]}")
     rows = tune(model)
     print("fallback ambiguity similarity (unknown words) | cost  accuracy  wrong  in-scope fallback  MedQuAD")
     for r in rows[:15]:

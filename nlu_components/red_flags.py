@@ -1,27 +1,48 @@
-"""Deterministic red-flag check: a message that may describe an emergency becomes `report_urgent_symptom`.
+"""The urgent check: a message that may describe an emergency becomes `report_urgent_symptom`, whatever the other
+components said. Two detectors, either one enough to flag:
+- the warning-sign phrases of red_flags.yml, by category (never depends on a model);
+- the sentence embeddings: the message, and each of its sentences (a warning sign buried in a long message), is
+  closer to an urgent training example than to any other, or the intent classifier gives `report_urgent_symptom`
+  a fair chance.
 
-Runs after the intent classifiers and the FallbackClassifier, so it overrides them whatever their confidence.
-The phrases live in red_flags.yml beside this file.
+Runs last in the NLU pipeline, so it overrides the classifiers, the FallbackClassifier and the scope gate. It adds
+a `urgent_kind` entity (`self_harm` or `symptom`) so the urgent guidance can put the 988 lifeline first.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Pattern
+from typing import Any, Dict, List, Optional, Pattern, Tuple
 
+import numpy as np
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 URGENT_INTENT = "report_urgent_symptom"
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yml")
 # Where the detector records what it overrode, for the action server (it is part of the parse data).
 OVERRIDE_KEY = "red_flag"
+SCORES_KEY = "urgent_scores"
+KIND_ENTITY = "urgent_kind"
+SELF_HARM = "self_harm"
+EXAMPLES_FILE = "examples.npz"
+# a message splits into sentences at these; a sentence shorter than this many characters is judged with the next
+SENTENCE_END = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|and now|now|then)\s+(?=\w)")
+SHORTEST_SENTENCE = 12
 
 
 def normalise(text: str) -> str:
@@ -29,8 +50,21 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def sentences(text: str) -> List[str]:
+    """The message's sentences, short bits joined to the next, when it has more than one."""
+    parts, pending = [], ""
+    for part in SENTENCE_END.split(text.strip()):
+        pending = f"{pending} {part}".strip() if pending else part.strip()
+        if len(pending) >= SHORTEST_SENTENCE:
+            parts.append(pending)
+            pending = ""
+    if pending:
+        parts.append(pending)
+    return parts if len(parts) > 1 else []
+
+
 class RedFlags:
-    """The red-flag patterns, loaded from YAML."""
+    """The warning-sign patterns by category, loaded from YAML."""
 
     def __init__(self, path: Path = RED_FLAGS_FILE) -> None:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -39,24 +73,40 @@ class RedFlags:
         }
         self.general_question = re.compile(spec["general_question"])
         self.personal = re.compile(spec["personal"])
+        self.spellings = {str(k): str(v) for k, v in (spec.get("spellings") or {}).items()}
+        self._misspelt = (
+            re.compile(r"\b(" + "|".join(map(re.escape, self.spellings)) + r")\b") if self.spellings else None
+        )
+
+    def _forms(self, text: str) -> List[str]:
+        """The message as written, and with common misspellings and dropped g's ("shakin") put right."""
+        norm = normalise(text)
+        fixed = self._misspelt.sub(lambda m: self.spellings[m.group(1)], norm) if self._misspelt else norm
+        fixed = re.sub(r"\b(\w{2,}[bcdfgklmnprstvwxyz])in\b", r"\1ing", fixed)
+        return [norm] if fixed == norm else [norm, fixed]
 
     def match(self, text: str) -> Optional[str]:
-        """Return the red-flag group a message matches, or None."""
-        norm = normalise(text)
-        for group, patterns in self.symptoms.items():
-            if any(p.search(norm) for p in patterns):
-                if group != "self_harm" and self._is_general_question(norm):
-                    return None
-                return group
+        """Return the category of warning sign a message matches, or None."""
+        for norm in self._forms(text):
+            for group, patterns in self.symptoms.items():
+                if any(p.search(norm) for p in patterns):
+                    return None if group != SELF_HARM and self.is_general_question(text) else group
         return None
 
-    def _is_general_question(self, norm: str) -> bool:
+    def is_general_question(self, text: str) -> bool:
+        """A question about what treatment can cause, about nobody in particular: not an emergency."""
+        norm = normalise(text)
         return bool(self.general_question.search(norm)) and not self.personal.search(norm)
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RedFlagDetector(GraphComponent):
-    """Sets the intent to `report_urgent_symptom` when a message matches a red-flag phrase."""
+    """Sets the intent to `report_urgent_symptom` when a message may describe an emergency."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # tuned on tests/urgent/dev.yml by `python -m bench tune`
+        return {"min_similarity": 0.5, "margin": -0.02, "min_probability": 0.2, "threads": 1}
 
     @classmethod
     def create(
@@ -66,26 +116,109 @@ class RedFlagDetector(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> RedFlagDetector:
-        return cls(RedFlags())
+        return cls(config, model_storage, resource)
 
-    def __init__(self, red_flags: RedFlags) -> None:
-        self.red_flags = red_flags
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RedFlagDetector:
+        with model_storage.read_from(resource) as folder:
+            stored = np.load(folder / EXAMPLES_FILE)
+            return cls(config, model_storage, resource, stored["urgent"], stored["other"], list(stored["self_harm"]))
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        urgent: Optional[np.ndarray] = None,
+        other: Optional[np.ndarray] = None,
+        self_harm: Optional[List[bool]] = None,
+        red_flags: Optional[RedFlags] = None,
+    ) -> None:
+        self.config = config
+        self.model_storage, self.resource = model_storage, resource
+        self.urgent = urgent if urgent is not None else np.zeros((0, 1), np.float32)
+        self.other = other if other is not None else np.zeros((0, 1), np.float32)
+        self.self_harm = self_harm or []  # for each urgent example: is it about self-harm?
+        self.red_flags = red_flags or RedFlags()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from nlu_components.scope import sentence_embedding
+
+        urgent, other, self_harm = [], [], []
+        for message in training_data.intent_examples:
+            embedding = sentence_embedding(message)
+            if embedding is None:
+                continue
+            if message.get(INTENT) == URGENT_INTENT:
+                urgent.append(embedding)
+                self_harm.append(self.red_flags.match(message.get(TEXT) or "") == SELF_HARM)
+            else:
+                other.append(embedding)
+        if not urgent or not other:
+            raise ValueError("RedFlagDetector needs dense sentence features and urgent and other examples")
+        with self.model_storage.write_to(self.resource) as folder:
+            np.savez(folder / EXAMPLES_FILE, urgent=np.vstack(urgent), other=np.vstack(other), self_harm=self_harm)
+        return self.resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            group = self.red_flags.match(text)
-            if group is None:
-                continue
-            classified = message.get(INTENT) or {}
-            message.set(
-                OVERRIDE_KEY,
-                {"group": group, "classified_intent": classified.get(INTENT_NAME_KEY)},
-                add_to_output=True,
-            )
-            message.set(
-                INTENT,
-                {INTENT_NAME_KEY: URGENT_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
-                add_to_output=True,
-            )
+            self._check(message)
         return messages
+
+    def _scores(self, message: Message) -> Tuple[Dict[str, Any], bool]:
+        """How close the message, or its closest sentence, is to the urgent examples; and is that one self-harm?"""
+        from nlu_components.scope import sentence_embedding
+        from nlu_components.sentence_embeddings import shared_model
+
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        probability = next((r[PREDICTED_CONFIDENCE_KEY] for r in ranking if r[INTENT_NAME_KEY] == URGENT_INTENT), 0.0)
+        whole = sentence_embedding(message)
+        rows = [] if whole is None else [whole]
+        parts = sentences(message.get(TEXT) or "")
+        if parts and self.urgent.shape[0]:
+            rows += list(shared_model(int(self.config["threads"])).embed_all(parts))
+        if not rows or not self.urgent.shape[0]:
+            return {"similarity": 0.0, "nearest_other": 0.0, "probability": round(float(probability), 3)}, False
+        embeddings = np.vstack(rows)
+        to_urgent, to_other = embeddings @ self.urgent.T, embeddings @ self.other.T
+        margins = to_urgent.max(axis=1) - to_other.max(axis=1)
+        best = int(np.argmax(margins))
+        nearest = int(np.argmax(to_urgent[best]))
+        scores = {
+            "similarity": round(float(to_urgent[best].max()), 3),
+            "nearest_other": round(float(to_other[best].max()), 3),
+            "probability": round(float(probability), 3),
+            "sentence": best,  # 0: the whole message
+        }
+        return scores, bool(self.self_harm[nearest]) if nearest < len(self.self_harm) else False
+
+    def _check(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        group, how = self.red_flags.match(text), "phrases"
+        scores, nearest_is_self_harm = self._scores(message)
+        message.set(SCORES_KEY, scores, add_to_output=True)
+        if group is None and not self.red_flags.is_general_question(text):
+            close = (
+                scores["similarity"] >= self.config["min_similarity"]
+                and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]
+            )
+            if close:
+                group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "similarity"
+            elif scores["probability"] >= self.config["min_probability"] or classified == URGENT_INTENT:
+                group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "classifier"
+        if group is None:
+            return
+        override = {"group": group, "how": how, "classified_intent": classified}
+        message.set(OVERRIDE_KEY, override, add_to_output=True)
+        message.set(INTENT, {INTENT_NAME_KEY: URGENT_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)
+        kind = {"entity": KIND_ENTITY, "value": SELF_HARM if group == SELF_HARM else "symptom"}
+        kind.update(start=0, end=len(text), extractor=type(self).__name__, confidence=1.0)
+        message.set(ENTITIES, [*(message.get(ENTITIES) or []), kind], add_to_output=True)

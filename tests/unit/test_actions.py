@@ -99,7 +99,7 @@ def test_after_urgent_guidance_the_question_asked_with_it_is_answered():
     assert messages[0]["text"].startswith(CONTENT.topics["ask_side_effects"].answer.web)
 
 
-@pytest.mark.parametrize("red_flag", [None, {"group": "chest", "classified_intent": "report_urgent_symptom"}])
+@pytest.mark.parametrize("red_flag", [None, {"group": "heart", "classified_intent": "report_urgent_symptom"}])
 def test_an_urgent_message_without_a_question_adds_nothing(red_flag):
     tracker = make_tracker("report_urgent_symptom", "chest pain", extra={"red_flag": red_flag} if red_flag else {})
     messages, events = run(ActionAnswerTopic(), tracker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.red_flags import URGENT_INTENT, RedFlagDetector, RedFlags
+from nlu_components.red_flags import URGENT_INTENT, RedFlagDetector, RedFlags, sentences
 
 URGENT = [
     "I can't breathe",
@@ -88,17 +88,85 @@ def test_questions_and_mild_symptoms_are_not_flagged(red_flags, text):
     assert red_flags.match(text) is None
 
 
+# one warning sign per category of shared/safety/urgent-symptoms.md, in everyday words
+BY_CATEGORY = {
+    "breathing": "my cough is getting worse and i cant catch my breath",
+    "heart": "my heart is racing and skipping beats",
+    "allergic_infusion": "her throat feels tight during the infusion",
+    "gut": "he has had diarrhea 8 times today and feels dizzy",
+    "liver": "the whites of her eyes look yellow and her pee is dark",
+    "kidneys": "my ankles are swollen and i have hardly peed today",
+    "hormone": "worst headache of my life and my vision is blurry",
+    "skin": "my skin is blistering and peeling off",
+    "nerves_muscles": "my legs feel weak and numb and its moving up",
+    "brain": "my husband is confused and doesnt know what day it is",
+    "car_t": "my son had car t last week and now his handwriting is a mess",
+    "fever_low_counts": "i have a fever of 101 and my counts are low",
+    "bleeding": "my nose bleed wont stop for an hour",
+    "unresponsive": "my mom wont wake up",
+    "self_harm": "i keep thinking about taking all my pills at once",
+}
+
+
+@pytest.mark.parametrize("category", sorted(BY_CATEGORY))
+def test_every_category_of_warning_sign_is_caught(red_flags, category):
+    assert red_flags.match(BY_CATEGORY[category]) is not None
+
+
+def test_common_misspellings_and_dropped_gs_are_put_right(red_flags):
+    assert red_flags.match("throwin up blud") == "bleeding"
+    assert red_flags.match("he is shakin and has a fevr") is not None
+
+
+def test_overdose_of_a_medicine_is_an_emergency_not_self_harm(red_flags):
+    assert red_flags.match("what to do in case of an overdose of warfarin") == "emergency"
+    assert red_flags.match("i want to overdose") == "self_harm"
+
+
+def detector(red_flags):
+    return RedFlagDetector(RedFlagDetector.get_default_config(), None, None, red_flags=red_flags)
+
+
 def test_the_detector_overrides_any_intent_and_remembers_it(red_flags):
     message = Message(data={"text": "my husband fainted after his infusion"})
     message.set("intent", {"name": "ask_side_effects", "confidence": 0.99})
-    [processed] = RedFlagDetector(red_flags).process([message])
+    [processed] = detector(red_flags).process([message])
     assert processed.get("intent") == {"name": URGENT_INTENT, "confidence": 1.0}
-    assert processed.get("red_flag") == {"group": "consciousness", "classified_intent": "ask_side_effects"}
+    assert processed.get("red_flag") == {
+        "group": "unresponsive",
+        "how": "phrases",
+        "classified_intent": "ask_side_effects",
+    }
+    assert [e["value"] for e in processed.get("entities") if e["entity"] == "urgent_kind"] == ["symptom"]
+
+
+def test_thoughts_of_self_harm_are_marked_for_the_988_guidance(red_flags):
+    message = Message(data={"text": "i dont want to live anymore"})
+    message.set("intent", {"name": "out_of_scope", "confidence": 0.7})
+    [processed] = detector(red_flags).process([message])
+    assert [e["value"] for e in processed.get("entities") if e["entity"] == "urgent_kind"] == ["self_harm"]
+
+
+def test_a_low_but_fair_chance_of_urgent_from_the_classifier_is_enough(red_flags):
+    message = Message(data={"text": "something is really off with my dad"})
+    message.set("intent", {"name": "nlu_fallback", "confidence": 0.2})
+    message.set(
+        "intent_ranking", [{"name": "ask_side_effects", "confidence": 0.3}, {"name": URGENT_INTENT, "confidence": 0.25}]
+    )
+    [processed] = detector(red_flags).process([message])
+    assert processed.get("intent")["name"] == URGENT_INTENT
+    assert processed.get("red_flag")["how"] == "classifier"
 
 
 def test_the_detector_leaves_other_messages_alone(red_flags):
     message = Message(data={"text": "how is immunotherapy given"})
     message.set("intent", {"name": "ask_how_given", "confidence": 0.95})
-    [processed] = RedFlagDetector(red_flags).process([message])
+    [processed] = detector(red_flags).process([message])
     assert processed.get("intent")["name"] == "ask_how_given"
     assert processed.get("red_flag") is None
+
+
+def test_long_messages_are_judged_sentence_by_sentence():
+    text = "We saw the doctor on Monday. She said all was fine. Now he has a fever. Anyway, how often is it given?"
+    assert len(sentences(text)) == 4
+    assert sentences("just one sentence here") == []
