@@ -18,15 +18,15 @@ class Settings(BaseSettings):
     """Each field is read from the environment variable of the same name in capitals (INBOX_PORT, ...)."""
 
     # services and ports
-    rasa_host: str = "127.0.0.1"
+    rasa_host: str = "127.0.0.1"  # 0.0.0.0 serves other machines: behind TLS only
     rasa_port: int = 5005
-    actions_host: str = "127.0.0.1"
+    actions_host: str = "127.0.0.1"  # only the Rasa server calls it
     actions_port: int = 5055
-    web_port: int = 8080
+    web_port: int = 8080  # the demo page, always on 127.0.0.1
     inbox_host: str = "127.0.0.1"
     inbox_port: int = 8090
     log_dir: str = "logs"
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # DEBUG logs message texts: never in production
     # Rasa's HTTP API
     enable_api: bool = False
     rasa_api_token: str = ""

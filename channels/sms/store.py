@@ -13,6 +13,7 @@ from service.clock import iso_utc
 from service.storage import Store, delete_older, insert_new, kept_secret, secrets_table
 
 METADATA = MetaData()
+SECRETS = secrets_table(METADATA)  # the generated sender-id key
 OPT_OUTS = Table(
     "opt_outs",
     METADATA,
@@ -26,7 +27,6 @@ MENUS = Table(
     Column("payloads", Text, nullable=False),  # JSON list, in the order of the numbers
     Column("saved_at", String(32), nullable=False),  # UTC, service.clock
 )
-SECRETS = secrets_table(METADATA)
 
 
 class SmsStore(Store):
