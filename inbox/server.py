@@ -38,12 +38,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not is_loopback(args.host):
         logger.warning("Listening on %s: serve the inbox behind TLS (the session cookie is Secure then).", args.host)
 
+    started = []
+
+    @app.listener("after_server_start")
+    async def listening(*_: object) -> None:
+        started.append(True)
+        logger.info("Triage inbox on http://%s:%s/", args.host, args.port)
+
     @app.listener("before_server_stop")
     async def stopping(*_: object) -> None:
         logger.info("Stopping.")
 
-    logger.info("Triage inbox on http://%s:%s/", args.host, args.port)
     app.run(host=args.host, port=args.port, access_log=False, workers=1)
+    if not started:  # Sanic logs why (a port in use, ...) and returns
+        logger.error("The inbox could not listen on %s port %s.", args.host, args.port)
+        return 1
     logger.info("Stopped.")
     return 0
 

@@ -1,15 +1,20 @@
 """The real inbox process (`python -m inbox.server`) over real HTTP: a ticket in, sent ten times at once, the staff
-page after a sign-in, a restart on the same database, clean stops on SIGTERM and SIGINT, and a log without the
-tickets' text."""
+page after a sign-in, a restart on the same database, clean stops on SIGTERM and SIGINT, a log without the
+tickets' text, and an error exit when its port is taken."""
 
 from __future__ import annotations
 
 import signal
+import socket
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from tests.conftest import ROOT
 from tests.inbox.support import STAFF, InboxProcess, make_ticket
+from tests.servers import project_env
 
 
 def test_tickets_arrive_staff_see_them_and_a_restart_keeps_them(tmp_path):
@@ -58,3 +63,15 @@ def test_without_a_token_it_warns_and_takes_tickets_from_this_machine(tmp_path):
         assert inbox.stop() == 0
     assert "TRIAGE_WEBHOOK_TOKEN is not set" in inbox.log.read_text()
     # clients elsewhere are refused: see test_inbox_units.py and the proxy test, since this client is on loopback
+
+
+def test_a_port_in_use_stops_it_with_an_error(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = project_env(tmp_path, INBOX_PORT=port)
+        result = subprocess.run(
+            [sys.executable, "-m", "inbox.server"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1 and f"could not listen on 127.0.0.1 port {port}" in result.stderr
