@@ -89,7 +89,8 @@ def templates() -> Environment:
 
 
 def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic:
-    """A new inbox app on `store` (default: INBOX_DB), ready to run."""
+    """A new inbox app on `store` (default: INBOX_DB), ready to run. The handlers call the store directly: a
+    SQLite query takes milliseconds and a handful of staff use the page, so no thread pool is worth its cost."""
     store = store or TicketStore(settings.inbox_db)
     accounts = parse_accounts(settings.inbox_staff)
     token = settings.triage_webhook_token
@@ -101,7 +102,6 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
         PROXIES_COUNT=settings.inbox_trusted_proxies,  # then X-Forwarded-For/-Proto count (client, https)
         MOTD=False,
     )
-    app.ctx.store = store
     app.static("/inbox.css", str(HERE / "static" / "inbox.css"), content_type="text/css; charset=utf-8")
 
     def page(template: str, status: int = 200, **values: Any) -> HTTPResponse:
