@@ -4,6 +4,7 @@ alike), a base for stores that own their tables and purge old rows, and secrets 
 from __future__ import annotations
 
 import secrets
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -48,14 +49,16 @@ class Store:
     def __init__(self, location: Union[str, Path]) -> None:
         self.url = database_url(location)
         self._engine: Optional[Engine] = None
+        self._opening = threading.Lock()  # the outbox's delivery thread and a request may be first at once
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            engine = create(self.url)
-            self.metadata.create_all(engine)
-            self.upgrade(engine)
-            self._engine = engine
+        with self._opening:
+            if self._engine is None:
+                engine = create(self.url)
+                self.metadata.create_all(engine)
+                self.upgrade(engine)
+                self._engine = engine
         return self._engine
 
     def upgrade(self, engine: Engine) -> None:
