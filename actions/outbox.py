@@ -1,5 +1,6 @@
-"""Durable outbox for triage tickets: each is written to SQLite before any delivery attempt, then delivered in the
-background with retries, so a slow or stopped contact-center webhook never delays or loses a handoff.
+"""Durable outbox for triage tickets: each is stored (SQLite by default) before any delivery attempt, then
+delivered in the background with retries, so a slow or stopped contact-center webhook never delays or loses a
+handoff.
 
 Deliver what is waiting now: `python -m actions.outbox flush` (or `make flush-outbox`); `... status` counts.
 """
@@ -8,115 +9,101 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-import sqlite3
 import sys
 import threading
 import time
-from contextlib import closing, contextmanager
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Tuple
 
 import requests
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
 
-from actions.config import TriageSettings
+from service.settings import Settings, settings
+from service.storage import Store, delete_older, insert_new, kept_secret, secrets_table
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS outbox (
-    idempotency_key TEXT PRIMARY KEY,
-    reference TEXT NOT NULL,
-    ticket TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    delivered_at REAL,
-    last_error TEXT
-);
-CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+METADATA = MetaData()
+OUTBOX = Table(
+    "outbox",
+    METADATA,
+    Column("idempotency_key", String(128), primary_key=True),
+    Column("reference", String(32), nullable=False),
+    Column("ticket", Text, nullable=False),  # the ticket as JSON
+    Column("created_at", Float, nullable=False),  # seconds since the epoch, like the times below
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Column("last_error", Text),
+)
+SECRETS = secrets_table(METADATA)
 FIRST_RETRY = 2.0  # seconds; doubles after every failed attempt
 MAX_BACKOFF = 300.0
 REFUSED_RETRY = 24 * 3600.0  # a ticket the webhook refused (4xx) waits a day, or a `flush`
 
 
-class Outbox:
-    """The tickets waiting for delivery, in a SQLite file."""
+class Outbox(Store):
+    """The tickets waiting for delivery."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            db.executescript(SCHEMA)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db:
-            with db:  # commits, or rolls back on error
-                yield db
+    metadata = METADATA
 
     def add(self, ticket: Dict[str, Any]) -> None:
+        """Keeps the ticket; one already kept under its idempotency key stays as it is."""
         now = time.time()
-        with self._db() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO outbox (idempotency_key, reference, ticket, created_at, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (ticket["idempotency_key"], ticket["reference"], json.dumps(ticket), now, now),
-            )
+        row = dict(idempotency_key=ticket["idempotency_key"], reference=ticket["reference"], ticket=json.dumps(ticket))
+        insert_new(self.engine, OUTBOX, **row, created_at=now, next_attempt_at=now, attempts=0)
 
     def waiting(self, due_only: bool = True) -> List[Tuple[str, Dict[str, Any]]]:
-        query = "SELECT idempotency_key, ticket FROM outbox WHERE delivered_at IS NULL"
-        params: Tuple[Any, ...] = ()
+        query = select(OUTBOX.c.idempotency_key, OUTBOX.c.ticket).where(OUTBOX.c.delivered_at.is_(None))
         if due_only:
-            query += " AND next_attempt_at <= ?"
-            params = (time.time(),)
-        with self._db() as db:
-            rows = db.execute(query + " ORDER BY created_at", params).fetchall()
+            query = query.where(OUTBOX.c.next_attempt_at <= time.time())
+        with self.engine.connect() as db:
+            rows = db.execute(query.order_by(OUTBOX.c.created_at)).all()
         return [(key, json.loads(ticket)) for key, ticket in rows]
 
     def delivered(self, key: str) -> None:
-        with self._db() as db:
+        with self.engine.begin() as db:
             db.execute(
-                "UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE idempotency_key = ?", (time.time(), key)
+                update(OUTBOX).where(OUTBOX.c.idempotency_key == key).values(delivered_at=time.time(), last_error=None)
             )
 
     def failed(self, key: str, error: str, retry_after: Optional[float] = None) -> None:
-        with self._db() as db:
-            (attempts,) = db.execute("SELECT attempts FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+        with self.engine.begin() as db:
+            attempts = db.execute(select(OUTBOX.c.attempts).where(OUTBOX.c.idempotency_key == key)).scalar_one()
             delay = min(FIRST_RETRY * 2**attempts, MAX_BACKOFF) if retry_after is None else retry_after
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-                " WHERE idempotency_key = ?",
-                (time.time() + delay, error[:200], key),
+                update(OUTBOX)
+                .where(OUTBOX.c.idempotency_key == key)
+                .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=time.time() + delay, last_error=error[:200])
             )
 
     def counts(self) -> Dict[str, int]:
-        with self._db() as db:
-            delivered, waiting = db.execute(
-                "SELECT COUNT(delivered_at), COUNT(*) - COUNT(delivered_at) FROM outbox"
-            ).fetchone()
+        query = select(func.count(OUTBOX.c.delivered_at), func.count() - func.count(OUTBOX.c.delivered_at))
+        with self.engine.connect() as db:
+            delivered, waiting = db.execute(query.select_from(OUTBOX)).one()
         return {"delivered": delivered, "waiting": waiting}
 
     def secret(self, name: str) -> str:
         """A random secret generated once and kept here (for when no key is configured)."""
-        with self._db() as db:
-            db.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?)", (name, secrets.token_hex(32)))
-            (value,) = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
-        return value
+        return kept_secret(self.engine, SECRETS, name)
+
+    def purge(self, before: datetime, dry_run: bool = False) -> int:
+        with self.engine.begin() as db:
+            return delete_older(db, OUTBOX.c.created_at, before.timestamp(), dry_run)
 
 
-def deliver(outbox: Outbox, settings: TriageSettings, due_only: bool = True) -> Dict[str, int]:
+def deliver(outbox: Outbox, settings: Settings, due_only: bool = True) -> Dict[str, int]:
     """Try to deliver the waiting tickets once; the receiver drops duplicates by their idempotency key."""
     result = {"delivered": 0, "failed": 0}
-    headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else {}
+    token = settings.triage_webhook_token
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     for key, ticket in outbox.waiting(due_only):
         try:
             response = requests.post(
-                settings.webhook_url,
+                settings.triage_webhook_url,
                 json=ticket,
                 headers={**headers, "Idempotency-Key": key},
-                timeout=settings.timeout,
+                timeout=settings.triage_webhook_timeout,
             )
         except requests.RequestException as error:
             status, problem = None, type(error).__name__
@@ -141,7 +128,7 @@ def deliver(outbox: Outbox, settings: TriageSettings, due_only: bool = True) -> 
 class OutboxWorker(threading.Thread):
     """Delivers tickets in the background: at once when woken, and every few seconds while any wait."""
 
-    def __init__(self, outbox: Outbox, settings: TriageSettings) -> None:
+    def __init__(self, outbox: Outbox, settings: Settings) -> None:
         super().__init__(name="triage-outbox", daemon=True)
         self.outbox = outbox
         self.settings = settings
@@ -152,7 +139,7 @@ class OutboxWorker(threading.Thread):
 
     def run(self) -> None:
         while True:
-            self._wake.wait(self.settings.retry_seconds)
+            self._wake.wait(self.settings.triage_retry_seconds)
             self._wake.clear()
             try:
                 deliver(self.outbox, self.settings)
@@ -169,23 +156,23 @@ def outbox_worker() -> OutboxWorker:
     global _worker
     with _worker_lock:
         if _worker is None:
-            settings = TriageSettings.from_env()
-            _worker = OutboxWorker(Outbox(settings.outbox_path), settings)
+            current = settings()
+            _worker = OutboxWorker(Outbox(current.triage_outbox_path), current)
             _worker.start()
         return _worker
 
 
 def main(argv: List[str]) -> int:
-    settings = TriageSettings.from_env()
-    outbox = Outbox(settings.outbox_path)
+    current = settings()
+    outbox = Outbox(current.triage_outbox_path)
     command = argv[1] if len(argv) > 1 else "status"
     if command == "flush":
-        result = deliver(outbox, settings, due_only=False)
+        result = deliver(outbox, current, due_only=False)
         print(f"delivered {result['delivered']}, still waiting {outbox.counts()['waiting']}")
         return 0 if result["failed"] == 0 else 1
     if command == "status":
         counts = outbox.counts()
-        print(f"delivered {counts['delivered']}, waiting {counts['waiting']} ({settings.outbox_path})")
+        print(f"delivered {counts['delivered']}, waiting {counts['waiting']} ({current.triage_outbox_path})")
         return 0
     print("usage: python -m actions.outbox [flush|status]", file=sys.stderr)
     return 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import List, Optional
 
 from rasa_sdk import utils
@@ -16,6 +15,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic
 
 from actions.outbox import outbox_worker
+from service.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +31,12 @@ def make_app() -> Sanic:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    current = settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
+    parser.add_argument("--host", default=current.actions_host, help="ACTIONS_HOST (%(default)s)")
+    parser.add_argument("--port", type=int, default=current.actions_port, help="ACTIONS_PORT (%(default)s)")
     args = parser.parse_args(argv)
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
+    utils.configure_colored_logging(current.log_level)
     utils.update_sanic_log_level()
     logger.info("Action server on http://%s:%s", args.host, args.port)
     make_app().run(args.host, args.port, workers=1, access_log=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -66,7 +65,7 @@ class Assistant:
         action_env = {
             "TRIAGE_WEBHOOK_URL": f"http://127.0.0.1:{free_port()}/tickets",
             "TRIAGE_OUTBOX_PATH": str(self.folder / "outbox.db"),
-            "SENDER_HASH_KEY": os.environ.get("SENDER_HASH_KEY", "bench-key"),
+            "SENDER_HASH_KEY": "bench-key",
         }
         try:
             actions = [str(BIN / "python"), "-m", "actions.server", "--port", str(action_port)]

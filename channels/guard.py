@@ -3,14 +3,13 @@ slow or failing: Rasa 3.6 then logs "Bot will continue, but the actions events a
 person gets an apology with the Cancer Information Service's number. Also: the action timeout, well under the
 conversation lock's lifetime, and the checks every channel makes on message text.
 
-Settings (environment): REPLY_DEADLINE_SECONDS (default 4), ACTION_TIMEOUT_SECONDS (default 10).
+Settings: REPLY_DEADLINE_SECONDS and ACTION_TIMEOUT_SECONDS (service/settings.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +22,7 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 
 from nlu_components.red_flags import RedFlags
+from service.settings import settings as current_settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +37,13 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 
 @dataclass(frozen=True)
 class GuardSettings:
-    reply_deadline: float = 4.0  # seconds until the apology goes out instead of silence
-    action_timeout: float = 10.0  # seconds Rasa waits for the action server (Rasa's own default is 300)
+    reply_deadline: float  # seconds until the apology goes out instead of silence
+    action_timeout: float  # seconds Rasa waits for the action server (Rasa's own default is 300)
 
     @classmethod
-    def from_env(cls) -> GuardSettings:
-        return cls(
-            reply_deadline=float(os.environ.get("REPLY_DEADLINE_SECONDS", cls.reply_deadline)),
-            action_timeout=float(os.environ.get("ACTION_TIMEOUT_SECONDS", cls.action_timeout)),
-        )
+    def from_settings(cls) -> GuardSettings:
+        current = current_settings()
+        return cls(reply_deadline=current.reply_deadline_seconds, action_timeout=current.action_timeout_seconds)
 
 
 @cache
@@ -183,7 +181,7 @@ class ReplyGuard:
     """Runs Rasa's message handler and makes sure the person hears something within the deadline."""
 
     def __init__(self, settings: Optional[GuardSettings] = None) -> None:
-        self.settings = settings or GuardSettings.from_env()
+        self.settings = settings or GuardSettings.from_settings()
         harden_action_calls(self.settings.action_timeout)
         self._running: Set[asyncio.Task] = set()  # handlers that outlived the deadline, kept until they finish
 

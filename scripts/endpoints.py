@@ -10,7 +10,9 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from service.settings import ROOT, settings
+from service.storage import database_url
+
 ENDPOINTS = ROOT / "endpoints.yml"
 
 
@@ -21,14 +23,6 @@ def endpoints(actions_port: int, tracker_db: Path, base: Path = ENDPOINTS) -> Di
     return config
 
 
-def tracker_db(base: Path = ENDPOINTS) -> Path:
-    """The tracker store's SQLite file named in endpoints.yml, relative to the project."""
-    store = yaml.safe_load(base.read_text(encoding="utf-8")).get("tracker_store") or {}
-    if store.get("type") != "SQL" or store.get("dialect") != "sqlite":
-        raise SystemExit(f"{base}: the tracker store is not an SQLite file")
-    return ROOT / store["db"]
-
-
 def write_endpoints(target: Path, actions_port: int, db: Path) -> Path:
     db.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.safe_dump(endpoints(actions_port, db), sort_keys=False), encoding="utf-8")
@@ -36,12 +30,14 @@ def write_endpoints(target: Path, actions_port: int, db: Path) -> Path:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    current = settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--actions-port", type=int, default=5055)
-    parser.add_argument("--tracker-db", type=Path, default=tracker_db())
+    parser.add_argument("--actions-port", type=int, default=current.actions_port, help="ACTIONS_PORT (%(default)s)")
+    parser.add_argument("--tracker-db", default=current.tracker_db, help="TRACKER_DB, a file (%(default)s)")
     args = parser.parse_args(argv)
-    args.tracker_db.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.write(yaml.safe_dump(endpoints(args.actions_port, args.tracker_db.resolve()), sort_keys=False))
+    db = Path(database_url(args.tracker_db).removeprefix("sqlite:///"))  # Rasa's SQLite store takes a file
+    db.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.write(yaml.safe_dump(endpoints(args.actions_port, db), sort_keys=False))
     return 0
 
 

@@ -1,25 +1,50 @@
-"""Deletes what people told the assistant once it is older than N days (default 30, RETENTION_DAYS): whole
-conversations from the tracker store whose last event is older, and triage tickets from the outbox and the inbox.
+"""Deletes what people told the assistant once it is older than RETENTION_DAYS: whole conversations from Rasa's
+tracker store whose last event is older, and what each of our stores purges (outbox, inbox, SMS lists).
 
-    python -m scripts.retention [--days 30] [--dry-run] [--db data_store/trackers.db] [--outbox ...] [--inbox ...]
+    python -m scripts.retention [--days N] [--dry-run] [--db TRACKERS] [--outbox ...] [--inbox ...] [--sms ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sqlite3
 import sys
-import time
-from contextlib import closing
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Dict, List, Optional
 
-from scripts.endpoints import ROOT, tracker_db
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, delete, func, inspect, select
 
-DEFAULT_DAYS = 30
-DAY = 24 * 3600
+from actions.outbox import Outbox
+from channels.sms.store import SmsStore
+from inbox.store import TicketStore
+from service.clock import now
+from service.settings import settings
+from service.storage import Store
+
+# Rasa's own table, made by Rasa's SQL tracker store: described here, never created
+EVENTS = Table(
+    "events",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("timestamp", Float),
+)
+
+
+class Conversations(Store):
+    """Rasa's tracker store, as far as retention needs it: a conversation goes whole, once its last event is old."""
+
+    metadata = MetaData()  # nothing of ours to create
+
+    def purge(self, before: datetime, dry_run: bool = False) -> int:
+        if not inspect(self.engine).has_table("events"):
+            return 0  # Rasa has not stored a conversation yet
+        old = select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)
+        old = old.having(func.max(EVENTS.c.timestamp) < before.timestamp())
+        with self.engine.begin() as db:
+            count = db.execute(select(func.count()).select_from(old.subquery())).scalar_one()
+            if count and not dry_run:
+                db.execute(delete(EVENTS).where(EVENTS.c.sender_id.in_(old)))
+        return count
 
 
 def days_arg(value: str) -> int:
@@ -32,62 +57,28 @@ def days_arg(value: str) -> int:
     return days
 
 
-def _run(path: Path, count_sql: str, delete_sql: str, cutoff: object, dry_run: bool) -> int:
-    """Rows matching the cutoff in one SQLite file (0 when the file or its table does not exist yet)."""
-    if not path.exists():
-        return 0
-    with closing(sqlite3.connect(path, timeout=30)) as db:
-        try:
-            (count,) = db.execute(count_sql, (cutoff,)).fetchone()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return 0
-            raise
-        if count and not dry_run:
-            with db:
-                db.execute(delete_sql, (cutoff,))
-        return count
-
-
-def purge(days: int, tracker_db: Path, outbox: Path, inbox: Path, dry_run: bool = False) -> Dict[str, int]:
-    cutoff = time.time() - days * DAY
-    iso_cutoff = datetime.fromtimestamp(cutoff, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    old_senders = "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < ?"
-    return {
-        "conversations": _run(
-            tracker_db,
-            f"SELECT COUNT(*) FROM ({old_senders})",
-            f"DELETE FROM events WHERE sender_id IN ({old_senders})",
-            cutoff,
-            dry_run,
-        ),
-        "outbox tickets": _run(
-            outbox,
-            "SELECT COUNT(*) FROM outbox WHERE created_at < ?",
-            "DELETE FROM outbox WHERE created_at < ?",
-            cutoff,
-            dry_run,
-        ),
-        "inbox tickets": _run(
-            inbox,
-            "SELECT COUNT(*) FROM tickets WHERE created_at < ?",
-            "DELETE FROM tickets WHERE created_at < ?",
-            iso_cutoff,
-            dry_run,
-        ),
-    }
+def purge(days: int, stores: Dict[str, Store], dry_run: bool = False) -> Dict[str, int]:
+    before = now() - timedelta(days=days)
+    return {what: store.purge(before, dry_run) for what, store in stores.items()}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    store = ROOT / "data_store"
+    current = settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=days_arg, default=days_arg(os.environ.get("RETENTION_DAYS", str(DEFAULT_DAYS))))
-    parser.add_argument("--db", type=Path, default=tracker_db(), help="the tracker store's SQLite file")
-    parser.add_argument("--outbox", type=Path, default=Path(os.environ.get("TRIAGE_OUTBOX_PATH", store / "outbox.db")))
-    parser.add_argument("--inbox", type=Path, default=Path(os.environ.get("INBOX_DB", store / "inbox.db")))
+    parser.add_argument("--days", type=days_arg, default=current.retention_days, help="RETENTION_DAYS (%(default)s)")
+    parser.add_argument("--db", default=current.tracker_db, help="the tracker store: TRACKER_DB (%(default)s)")
+    parser.add_argument("--outbox", default=current.triage_outbox_path, help="TRIAGE_OUTBOX_PATH (%(default)s)")
+    parser.add_argument("--inbox", default=current.inbox_db, help="INBOX_DB (%(default)s)")
+    parser.add_argument("--sms", default=current.sms_store_path, help="SMS_STORE_PATH (%(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="count only, delete nothing")
     args = parser.parse_args(argv)
-    counts = purge(args.days, args.db, args.outbox, args.inbox, args.dry_run)
+    stores: Dict[str, Store] = {
+        "conversations": Conversations(args.db),
+        "outbox tickets": Outbox(args.outbox),
+        "inbox tickets": TicketStore(args.inbox),
+        "SMS lists": SmsStore(args.sms),
+    }
+    counts = purge(args.days, stores, args.dry_run)
     verb = "would delete" if args.dry_run else "deleted"
     print(f"Older than {args.days} days: {verb} " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     return 0

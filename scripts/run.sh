@@ -1,27 +1,20 @@
 #!/usr/bin/env bash
 # Start every service (action server, Rasa server, demo web page, triage inbox), print where to chat, then chat
-# in this terminal. Ctrl-C (or /stop in the chat) stops them all. Settings: .env (see .env.example).
+# in this terminal. Ctrl-C (or /stop in the chat) stops them all. Settings: the environment, which `make run` fills
+# from .env (see .env.example).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f .env ]; then set -a; . ./.env; set +a; fi
 export TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false
-ACTIONS_PORT="${ACTIONS_PORT:-5055}"
-RASA_HOST="${RASA_HOST:-127.0.0.1}"
-RASA_PORT="${RASA_PORT:-5005}"
-WEB_PORT="${WEB_PORT:-8080}"
-INBOX_PORT="${INBOX_PORT:-8090}"
-LOG_DIR="${LOG_DIR:-logs}"
-TRACKER_DB="${TRACKER_DB:-data_store/trackers.db}"
-RETENTION_DAYS="${RETENTION_DAYS:-30}"
-# triage tickets go to the embedded inbox unless a contact-center webhook is configured
-export TRIAGE_WEBHOOK_URL="${TRIAGE_WEBHOOK_URL:-http://127.0.0.1:$INBOX_PORT/tickets}"
+# every setting, with its default where it is unset, from the one settings module (INBOX_PORT moves the webhook too)
+exports="$(.venv/bin/python -m service.settings shell-exports)" || exit 2
+eval "$exports"
 
 # Rasa's HTTP API (models, trackers) stays closed unless asked for, and never opens without a token or JWT secret.
 api=()
-if [ "${ENABLE_API:-false}" = "true" ]; then
-  if [ -n "${RASA_API_TOKEN:-}" ]; then
+if [ "$ENABLE_API" = "true" ]; then
+  if [ -n "$RASA_API_TOKEN" ]; then
     api=(--enable-api --auth-token "$RASA_API_TOKEN")
-  elif [ -n "${RASA_JWT_SECRET:-}" ]; then
+  elif [ -n "$RASA_JWT_SECRET" ]; then
     api=(--enable-api --jwt-secret "$RASA_JWT_SECRET" --jwt-method HS256)
   else
     echo "ENABLE_API=true needs RASA_API_TOKEN or RASA_JWT_SECRET: Rasa's HTTP API is not opened without one." >&2
@@ -29,9 +22,9 @@ if [ "${ENABLE_API:-false}" = "true" ]; then
   fi
 fi
 
-mkdir -p "$LOG_DIR" "$(dirname "$TRACKER_DB")"
-# conversations older than RETENTION_DAYS are deleted at every start (and by `make retention`)
-.venv/bin/python -m scripts.retention --days "$RETENTION_DAYS" --db "$TRACKER_DB" >>"$LOG_DIR/retention.log" 2>&1 ||
+mkdir -p "$LOG_DIR"
+# conversations and tickets older than RETENTION_DAYS are deleted at every start (and by `make retention`)
+.venv/bin/python -m scripts.retention >>"$LOG_DIR/retention.log" 2>&1 ||
   { echo "The retention clean-up failed: see $LOG_DIR/retention.log"; exit 1; }
 pids=()
 stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -39,11 +32,11 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 endpoints="$LOG_DIR/endpoints.yml"
-.venv/bin/python scripts/endpoints.py --actions-port "$ACTIONS_PORT" --tracker-db "$TRACKER_DB" >"$endpoints"
+.venv/bin/python -m scripts.endpoints >"$endpoints"
 
-.venv/bin/python -m inbox.server --port "$INBOX_PORT" >"$LOG_DIR/inbox.log" 2>&1 &
+.venv/bin/python -m inbox.server >"$LOG_DIR/inbox.log" 2>&1 &
 pids+=($!)
-.venv/bin/python -m actions.server --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
+.venv/bin/python -m actions.server >"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 .venv/bin/rasa run --model models/immuno.tar.gz --interface "$RASA_HOST" --port "$RASA_PORT" \
   --endpoints "$endpoints" --credentials credentials.yml "${api[@]}" >"$LOG_DIR/rasa.log" 2>&1 &
@@ -68,7 +61,7 @@ wait_for "The triage inbox" "http://127.0.0.1:$INBOX_PORT/health" "$LOG_DIR/inbo
 cat <<MSG
 
   Chat on the web page:  http://localhost:$WEB_PORT/
-  Triage inbox (staff):  http://localhost:$INBOX_PORT/
+  Triage inbox (staff):  http://localhost:$INBOX_PORT/  (sign in; accounts: INBOX_STAFF, make staff-password)
   REST API for tests:    POST http://localhost:$RASA_PORT/webhooks/rest/webhook
   Rasa HTTP API:         $([ ${#api[@]} -gt 0 ] && echo "open, with a token" || echo "closed (ENABLE_API=true to open)")
   Logs:                  $LOG_DIR/

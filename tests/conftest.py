@@ -1,8 +1,10 @@
-"""Shared test helpers: the project root on sys.path, a real rasa-sdk Tracker built from a few facts, and a real
-headless browser (Debian's Chromium, driven by Playwright, which downloads nothing)."""
+"""Shared test helpers: the project root on sys.path, a real rasa-sdk Tracker built from a few facts, a real
+headless browser (Debian's Chromium, driven by Playwright, which downloads nothing), and a check that no test
+wrote into data_store/."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,6 +17,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from rasa_sdk import Tracker  # noqa: E402
+
+from service.settings import Settings  # noqa: E402
+
+# make exports .env to every verb: the tests start from the defaults instead, and set what each needs
+for _name in [name for name in os.environ if name.lower() in Settings.__fields__]:
+    del os.environ[_name]
 
 
 def make_tracker(
@@ -38,6 +46,19 @@ def make_tracker(
         active_loop={},
         latest_action_name="action_listen",
     )
+
+
+def _data_store() -> Dict[str, tuple]:
+    folder = ROOT / "data_store"
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")} if folder.exists() else {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_store_untouched():
+    """Tests use temporary folders only: a run that created or changed anything in data_store/ fails."""
+    before = _data_store()
+    yield
+    assert _data_store() == before, "a test wrote into data_store/"
 
 
 @pytest.fixture

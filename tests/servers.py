@@ -77,10 +77,20 @@ def snapshot_model(target: Path, timeout: float = 600) -> Path:
     raise RuntimeError(f"no complete model at {MODEL} within {timeout}s: run `make train` first")
 
 
-def project_env(**extra: str) -> Dict[str, str]:
-    """The environment every server in the tests runs with."""
+def project_env(folder: Path, **extra: str) -> Dict[str, str]:
+    """The environment every server in the tests runs with (tests/conftest.py has removed the project's settings
+    from it): every store and log in `folder`, and tickets sent to a closed local port unless `extra` says
+    otherwise, so nothing reaches data_store/ or a real inbox."""
     env = dict(os.environ)
     env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"})
+    env.update(
+        TRACKER_DB=str(folder / "trackers.db"),
+        TRIAGE_OUTBOX_PATH=str(folder / "outbox.db"),
+        INBOX_DB=str(folder / "inbox.db"),
+        SMS_STORE_PATH=str(folder / "sms.db"),
+        LOG_DIR=str(folder / "logs"),
+        TRIAGE_WEBHOOK_URL=f"http://127.0.0.1:{free_port()}/tickets",
+    )
     env.update(extra)
     return env
 

@@ -69,8 +69,8 @@ def servers():
     model = snapshot_model(LOGS / "immuno.tar.gz")
     receiver = Receiver()
     env = project_env(
+        LOGS,
         TRIAGE_WEBHOOK_URL=receiver.url,
-        TRIAGE_OUTBOX_PATH=str(LOGS / "outbox.db"),
         TRIAGE_RETRY_SECONDS="1",
         SENDER_HASH_KEY=SENDER_HASH_KEY,
     )

@@ -1,36 +1,31 @@
-"""Fixtures for the triage inbox tests: the real service on a free loopback port with a database of its own."""
+"""Fixtures for the triage inbox tests: the app on a database of its own, through Sanic's test client, and the real
+service as a process for the smoke and browser tests."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
-
 import pytest
 
-from tests.inbox.support import TOKEN, Inbox
-
-
-@pytest.fixture(scope="module")
-def inbox(tmp_path_factory, request) -> Inbox:
-    """One service for a test module, with the shared-secret token set."""
-    name = Path(request.module.__file__).stem
-    server = Inbox(name, tmp_path_factory.mktemp(name) / "inbox.db").start()
-    yield server
-    if server.process is not None:
-        server.stop()
+from inbox.app import create_app
+from tests.inbox.support import Client, InboxProcess, inbox_settings
 
 
 @pytest.fixture
-def new_inbox(tmp_path, request):
-    """Starts services for one test on one database (no token, ...); stops what is still running afterwards."""
-    started = []
+def client(tmp_path) -> Client:
+    """A new inbox (token and one staff account set) and a client that is not signed in yet."""
+    return Client(create_app(inbox_settings(tmp_path)))
 
-    def start(token: Optional[str] = TOKEN) -> Inbox:
-        server = Inbox(f"{request.node.name}-{len(started)}", tmp_path / "inbox.db", token).start()
-        started.append(server)
-        return server
 
-    yield start
-    for server in started:
-        if server.process is not None:
-            server.stop()
+@pytest.fixture
+def staff(client: Client) -> Client:
+    """The same client, signed in."""
+    assert client.sign_in().status == 303
+    return client
+
+
+@pytest.fixture(scope="module")
+def inbox_process(tmp_path_factory):
+    """`python -m inbox.server` for a test module, token and staff account set."""
+    server = InboxProcess(tmp_path_factory.mktemp("inbox")).start()
+    yield server
+    if server.process is not None:
+        server.stop()

@@ -1,18 +1,20 @@
-"""The staff page in a real browser (Debian's Chromium, driven by Playwright): urgent first, no script runs, and
-Mark handled takes a ticket off the open list."""
+"""The staff page in a real browser (Debian's Chromium, driven by Playwright): the sign-in, urgent first, no
+script runs, and Mark handled takes a ticket off the open list."""
 
 from __future__ import annotations
 
+import requests
 from playwright.sync_api import expect
 
 from tests.conftest import ROOT
-from tests.inbox.support import Inbox, make_ticket
+from tests.inbox.support import PASSWORD, STAFF, InboxProcess, make_ticket
 
 SCREENSHOT = ROOT / "test-output" / "inbox.png"
 TIMEOUT = 10_000
 
 
-def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: Inbox):
+def test_staff_sign_in_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox_process: InboxProcess):
+    inbox = inbox_process
     routine = make_ticket(priority="routine", created_at="2026-11-26T09:00:00Z")
     urgent = make_ticket(
         priority="urgent",
@@ -24,6 +26,7 @@ def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: I
     for ticket in (routine, urgent):
         assert inbox.post(ticket).status_code == 201
 
+    headers = {"Authorization": f"Bearer {inbox.token}"}
     context = browser.new_context(viewport={"width": 1000, "height": 1200})
     page = context.new_page()
     dialogs, console_errors = [], []
@@ -31,6 +34,16 @@ def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: I
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     try:
         page.goto(inbox.url + "/")
+        assert page.url == inbox.url + "/sign-in"
+        page.get_by_label("Name").fill(STAFF)
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_have_text("Wrong name or password.", timeout=TIMEOUT)
+        assert [error for error in console_errors if "401" not in error] == []  # the refused sign-in's status
+        console_errors.clear()
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator(".staff-name")).to_have_text(STAFF, timeout=TIMEOUT)
         open_tickets = page.locator("#open article.ticket")
         expect(open_tickets).to_have_count(2, timeout=TIMEOUT)
         first = open_tickets.first
@@ -53,4 +66,5 @@ def test_staff_see_the_urgent_ticket_first_and_mark_it_handled(browser, inbox: I
         assert console_errors == []
     finally:
         context.close()
-    assert [t["reference"] for t in inbox.tickets("handled")] == [urgent["reference"]]
+    listed = requests.get(f"{inbox.url}/tickets", params={"status": "handled"}, headers=headers, timeout=10).json()
+    assert [(t["reference"], t["handled_by"]) for t in listed] == [(urgent["reference"], STAFF)]

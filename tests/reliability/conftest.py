@@ -66,8 +66,8 @@ def start_stack(logs: Path, model: Path, receiver: Receiver) -> Iterator[Callabl
 
     def start(name: str, **settings: str) -> Stack:
         env = project_env(
+            fresh_dir(logs / name),
             TRIAGE_WEBHOOK_URL=receiver.url,
-            TRIAGE_OUTBOX_PATH=str(logs / f"{name}-outbox.db"),
             SENDER_HASH_KEY="reliability-test-key",
             **settings,
         )

@@ -32,18 +32,9 @@ class Run:
 def start_run(tmp: Path, **settings: str) -> Run:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTIONS_PORT", "WEB_PORT", "INBOX_PORT")}
     logs = tmp / "logs"
-    env = project_env(
-        **{name: str(port) for name, port in ports.items()},
-        LOG_DIR=str(logs),
-        TRACKER_DB=str(tmp / "trackers.db"),
-        TRIAGE_OUTBOX_PATH=str(tmp / "outbox.db"),
-        INBOX_DB=str(tmp / "inbox.db"),
-        SMS_STORE_PATH=str(tmp / "sms.db"),
-        **settings,
-    )
-    for name in ("ENABLE_API", "RASA_API_TOKEN", "RASA_JWT_SECRET", "TRIAGE_WEBHOOK_URL", "TRIAGE_WEBHOOK_TOKEN"):
-        if name not in settings:
-            env.pop(name, None)
+    env = project_env(tmp, **{name: str(port) for name, port in ports.items()}, LOG_DIR=str(logs), **settings)
+    if "TRIAGE_WEBHOOK_URL" not in settings:
+        del env["TRIAGE_WEBHOOK_URL"]  # the default: the inbox run.sh starts, on INBOX_PORT
     output = tmp / "run.out"
     process = subprocess.Popen(
         ["bash", "scripts/run.sh"],
@@ -105,6 +96,13 @@ def test_rasas_http_api_is_closed_by_default(default_run):
     assert requests.put(f"{default_run.rasa}/model", json={}, timeout=10).status_code in (404, 405)
     assert requests.get(f"{default_run.rasa}/status", timeout=10).status_code == 404
     assert "Rasa HTTP API:         closed" in default_run.output.read_text()
+
+
+def test_the_inbox_is_behind_a_sign_in_page(default_run):
+    inbox = f"http://127.0.0.1:{default_run.ports['INBOX_PORT']}"
+    page = requests.get(f"{inbox}/", timeout=10)
+    assert page.url == f"{inbox}/sign-in" and 'type="password"' in page.text
+    assert "Triage inbox (staff):  http://localhost:" in default_run.output.read_text()
 
 
 def test_the_action_server_and_rasa_listen_on_loopback_only(default_run):

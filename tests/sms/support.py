@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import os
 import re
 import threading
 import time
@@ -19,7 +18,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import ROOT
-from tests.servers import RasaServer
+from tests.servers import RasaServer, project_env
 
 LOGS = ROOT / "results" / "sms"
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
@@ -31,20 +30,12 @@ SENDER_ID_KEY = "test-sender-id-key"
 REPLY_TIMEOUT = 30  # seconds to wait for an SMS reply
 QUIET = 3.0  # seconds without an SMS before deciding there is no reply
 SETTLE = 1.0  # seconds without a further SMS before deciding a reply is complete
-ENV_NAMES = (
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_NUMBER",
-    "TWILIO_WEBHOOK_URL",
-    "TWILIO_API_BASE_URL",
-    "SMS_SENDER_ID_KEY",
-    "SMS_STORE_PATH",
-)
+TWILIO_NAMES = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "TWILIO_WEBHOOK_URL", "SMS_SENDER_ID_KEY")
 # what credentials.yml needs for SMS (the README says the same)
 CREDENTIALS_ENTRY = (
-    "# SMS through Twilio (channels/sms.py). Its settings are environment variables (README, SMS), not ${VAR}s here:\n"
+    "# SMS through Twilio (channels/sms/). Its settings are environment variables (README, SMS), not ${VAR}s here:\n"
     "# Rasa 3.6 will not start when a ${VAR} in this file is unset, and the server must start without SMS.\n"
-    "channels.sms.SmsInput:\n"
+    "channels.sms.webhook.SmsInput:\n"
 )
 
 _numbers = itertools.count(101)
@@ -59,9 +50,8 @@ def new_number() -> str:
 
 
 def base_env() -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
-    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "RASA_TELEMETRY_ENABLED": "false"})
-    return env
+    """No Twilio settings; stores and logs in results/sms/, tickets to a closed local port."""
+    return project_env(LOGS)
 
 
 class FakeTwilio:

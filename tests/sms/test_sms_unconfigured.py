@@ -9,7 +9,7 @@ import requests
 from actions.content import load_content
 from tests.conftest import ROOT
 from tests.servers import RasaServer
-from tests.sms.support import ENV_NAMES, LOGS, Phone, base_env
+from tests.sms.support import LOGS, TWILIO_NAMES, Phone, base_env
 
 HOW_GIVEN = load_content().topics["ask_how_given"]
 
@@ -18,9 +18,9 @@ HOW_GIVEN = load_content().topics["ask_how_given"]
 def unconfigured_server(action_server, model):
     """Rasa with the project's own credentials.yml and no SMS settings."""
     path = ROOT / "credentials.yml"
-    assert "channels.sms.SmsInput" in path.read_text(encoding="utf-8")
+    assert "channels.sms.webhook.SmsInput" in path.read_text(encoding="utf-8")
     env = base_env()
-    assert not set(ENV_NAMES) & set(env)
+    assert not set(TWILIO_NAMES) & set(env)
     server = RasaServer("rasa-no-sms", LOGS, env, model, path, action_server)
     try:
         server.start()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import stat
+from contextlib import closing
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -13,21 +16,12 @@ import yaml
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.sms import (
-    DEFAULT_API_BASE_URL,
-    DEFAULT_STORE,
-    SmsOutput,
-    SmsSettings,
-    SmsStore,
-    WebhookForm,
-    chosen_number,
-    hashed_sender_id,
-    keyword,
-    load_messages,
-    make_client,
-    render_menu,
-    split_for_sms,
-)
+from channels.sms.sending import SmsOutput, make_client
+from channels.sms.settings import SmsSettings
+from channels.sms.store import SmsStore
+from channels.sms.webhook import WebhookForm, hashed_sender_id
+from channels.sms.wording import chosen_number, keyword, load_messages, render_menu, split_for_sms
+from service.settings import Settings
 from tests.conftest import ROOT
 
 MESSAGES = load_messages()
@@ -36,25 +30,30 @@ NUMBER = "+12025550199"
 FULL_ENV = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "token", "TWILIO_NUMBER": "+12025550100"}
 
 
+def settings_from(environment: dict) -> Settings:
+    """The project's settings as these environment variables would give them."""
+    return Settings(**{name.lower(): value for name, value in environment.items()})
+
+
 # ---- settings ----
 
 
 def test_settings_come_from_the_environment_with_defaults():
-    settings = SmsSettings.load(None, FULL_ENV)
+    settings = SmsSettings.load(None, settings_from(FULL_ENV))
     assert (settings.account_sid, settings.auth_token, settings.twilio_number) == ("AC1", "token", "+12025550100")
-    assert settings.api_base_url == DEFAULT_API_BASE_URL == "https://api.twilio.com"
-    assert settings.store_path == DEFAULT_STORE and "data" not in DEFAULT_STORE.relative_to(ROOT).parts
+    assert settings.api_base_url == "https://api.twilio.com"
+    assert settings.store_path == "data_store/sms.db"  # beside the other stores, outside the training data
     assert settings.webhook_url == settings.sender_id_key == ""
     assert settings.problems() == []
 
 
 def test_none_set_names_every_missing_variable():
-    problems = SmsSettings.load({}, {}).problems()
+    problems = SmsSettings.load({}, Settings()).problems()
     assert problems == [f"{name} is not set" for name in FULL_ENV]
 
 
 def test_credentials_win_over_the_environment_and_a_quoted_unexpanded_variable_is_ignored():
-    settings = SmsSettings.load({"account_sid": "AC2", "auth_token": "${TWILIO_AUTH_TOKEN}"}, FULL_ENV)
+    settings = SmsSettings.load({"account_sid": "AC2", "auth_token": "${TWILIO_AUTH_TOKEN}"}, settings_from(FULL_ENV))
     assert settings.account_sid == "AC2"
     assert settings.auth_token == "token"
 
@@ -71,7 +70,7 @@ def test_credentials_win_over_the_environment_and_a_quoted_unexpanded_variable_i
     ],
 )
 def test_the_api_address_must_be_https_except_on_loopback(url, ok):
-    settings = SmsSettings.load(None, {**FULL_ENV, "TWILIO_API_BASE_URL": url})
+    settings = SmsSettings.load(None, settings_from({**FULL_ENV, "TWILIO_API_BASE_URL": url}))
     assert (settings.problems() == []) is ok
 
 
@@ -196,7 +195,7 @@ def test_the_form_keeps_blank_fields_so_twilios_signature_checks_out():
 
 def test_opt_outs_and_lists_survive_reopening_the_store(tmp_path):
     path = tmp_path / "nested" / "sms.db"
-    store = SmsStore(path)
+    store = SmsStore(str(path))
     store.opt_out("sms-a")
     store.opt_out("sms-a")
     store.set_menu("sms-b", ["/ask_types", "/ask_side_effects"])
@@ -210,10 +209,27 @@ def test_opt_outs_and_lists_survive_reopening_the_store(tmp_path):
 
 
 def test_a_generated_sender_id_key_is_made_once_and_kept(tmp_path):
-    path = tmp_path / "sms.db"
+    path = str(tmp_path / "sms.db")
     key = SmsStore(path).sender_id_key()
     assert len(key) == 64 and SmsStore(path).sender_id_key() == key
-    assert SmsStore(tmp_path / "other.db").sender_id_key() != key
+    assert SmsStore(str(tmp_path / "other.db")).sender_id_key() != key
+
+
+def test_a_key_kept_by_the_earlier_store_is_carried_over_so_opt_outs_hold(tmp_path):
+    path = tmp_path / "sms.db"
+    with closing(sqlite3.connect(path)) as db, db:  # what the sqlite3 store of before left behind
+        db.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO settings VALUES ('sender_id_key', 'the-old-key')")
+    assert SmsStore(str(path)).sender_id_key() == b"the-old-key"
+
+
+def test_purge_drops_old_numbered_lists_but_never_an_opt_out(tmp_path):
+    store = SmsStore(str(tmp_path / "sms.db"))
+    store.opt_out("sms-a")
+    store.set_menu("sms-b", ["/ask_types"])
+    assert store.purge(datetime.now(timezone.utc) - timedelta(days=1)) == 0
+    assert store.purge(datetime.now(timezone.utc) + timedelta(seconds=2)) == 1
+    assert store.menu("sms-b") == [] and store.is_opted_out("sms-a")
 
 
 # ---- sending ----
@@ -239,7 +255,8 @@ class StubClient:
 
 
 def output(tmp_path: Path, client=None) -> SmsOutput:
-    return SmsOutput(client or StubClient(), "+12025550100", {"sms-x": NUMBER}, SmsStore(tmp_path / "s.db"), MESSAGES)
+    store = SmsStore(str(tmp_path / "s.db"))
+    return SmsOutput(client or StubClient(), "+12025550100", {"sms-x": NUMBER}, store, MESSAGES)
 
 
 def responses_with_buttons():
@@ -292,7 +309,7 @@ def test_a_twilio_error_is_logged_without_the_phone_number(tmp_path, caplog):
 def test_the_client_sends_to_the_configured_api_address(fake_twilio):
     account = {"TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token}
     env = {**account, "TWILIO_NUMBER": "+12025550100"}
-    client = make_client(SmsSettings.load(None, {**env, "TWILIO_API_BASE_URL": fake_twilio.url + "/"}))
+    client = make_client(SmsSettings.load(None, settings_from({**env, "TWILIO_API_BASE_URL": fake_twilio.url + "/"})))
     client.messages.create(to=NUMBER, from_="+12025550100", body="Hello from the unit test.")
     assert fake_twilio.sent_to(NUMBER)[-1] == "Hello from the unit test."
-    assert make_client(SmsSettings.load(None, env)).api.base_url == "https://api.twilio.com"
+    assert make_client(SmsSettings.load(None, settings_from(env))).api.base_url == "https://api.twilio.com"

@@ -11,7 +11,7 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from actions.content import load_content
-from channels.sms import load_messages
+from channels.sms.wording import load_messages
 from tests.conftest import ROOT
 from tests.sms.support import AUTH_TOKEN, USED_NUMBERS, WEBHOOK_URL, Phone, numbered_list
 

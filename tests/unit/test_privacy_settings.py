@@ -1,5 +1,5 @@
-"""Settings and privacy: every setting documented in .env.example, no secret in the repository, the greeting
-telling people how long their messages are kept, and the retention command on a real SQLite tracker store."""
+"""Privacy: no secret in the repository, the greeting telling people how long their messages are kept, and the
+retention command on real SQLite stores (Rasa's tracker store, the outbox, the inbox)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,28 +20,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from channels.sms import SETTINGS as SMS_SETTINGS
-from scripts.retention import DEFAULT_DAYS
+from actions.outbox import Outbox
+from inbox.store import TicketStore
+from service.settings import Settings
 from tests.conftest import ROOT
+from tests.inbox.support import make_ticket
 
-CODE = ["actions", "channels", "inbox", "nlu_components", "scripts", "spacy_pipeline"]
-READ = re.compile(r"""(?:environ|env)(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
-
-
-def settings_read_by_the_code() -> set:
-    names = set(SMS_SETTINGS.values())
-    for folder in CODE:
-        for path in (ROOT / folder).rglob("*.py"):
-            names |= set(READ.findall(path.read_text(encoding="utf-8")))
-    names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", (ROOT / "scripts" / "run.sh").read_text(encoding="utf-8")))
-    return names
-
-
-def test_every_setting_is_documented_in_env_example():
-    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
-    read = settings_read_by_the_code()
-    assert len(read) > 20
-    assert read - documented == set()
+DEFAULT_DAYS = Settings.__fields__["retention_days"].default
 
 
 def committed_files() -> list:
@@ -54,7 +40,8 @@ SECRET_PATTERNS = {
     "Twilio account SID": re.compile(r"\bAC[0-9a-f]{32}\b"),
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "secret assigned": re.compile(
-        r"^(?:RASA_API_TOKEN|RASA_JWT_SECRET|TWILIO_AUTH_TOKEN|TRIAGE_WEBHOOK_TOKEN|SENDER_HASH_KEY|SMS_SENDER_ID_KEY)"
+        r"^(?:RASA_API_TOKEN|RASA_JWT_SECRET|TWILIO_AUTH_TOKEN|TRIAGE_WEBHOOK_TOKEN|SENDER_HASH_KEY|SMS_SENDER_ID_KEY"
+        r"|INBOX_STAFF)"
         r"=[^\s#]+",
         re.MULTILINE,
     ),
@@ -113,26 +100,47 @@ def senders(path: Path) -> set:
         return {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
 
 
-def retention(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts.retention", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+def retention(tmp_path: Path, tracker_db: Path, *args: str) -> subprocess.CompletedProcess:
+    """The retention command on these stores only (never the default paths)."""
+    stores = {
+        "db": tracker_db,
+        "outbox": tmp_path / "outbox.db",
+        "inbox": tmp_path / "inbox.db",
+        "sms": tmp_path / "sms.db",
+    }
+    command = [sys.executable, "-m", "scripts.retention", *(f"--{flag}={path}" for flag, path in stores.items()), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
-def test_retention_deletes_conversations_older_than_n_days(tracker_db, tmp_path):
-    outbox, inbox = tmp_path / "outbox.db", tmp_path / "inbox.db"
-    dry = retention("--db", str(tracker_db), "--outbox", str(outbox), "--inbox", str(inbox), "--dry-run")
-    assert dry.returncode == 0 and "would delete 1 conversations" in dry.stdout
+def old_and_new_tickets(tmp_path: Path) -> None:
+    """One ticket 40 days old and one from today, in the outbox and in the inbox."""
+    outbox, inbox = Outbox(str(tmp_path / "outbox.db")), TicketStore(str(tmp_path / "inbox.db"))
+    for days in (40, 0):
+        created = datetime.now(timezone.utc) - timedelta(days=days)
+        ticket = make_ticket(created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        outbox.add(ticket)
+        inbox.add(ticket)
+    with closing(sqlite3.connect(tmp_path / "outbox.db")) as db, db:  # the outbox stamps its own time on add
+        db.execute("UPDATE outbox SET created_at = ? WHERE rowid = 1", (time.time() - 40 * DAY,))
+
+
+def test_retention_deletes_conversations_and_tickets_older_than_n_days(tracker_db, tmp_path):
+    old_and_new_tickets(tmp_path)
+    dry = retention(tmp_path, tracker_db, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would delete 1 conversations, 1 outbox tickets, 1 inbox tickets, 0 SMS lists" in dry.stdout
     assert senders(tracker_db) == {"old", "recent", "old-then-back"}
-    done = retention("--db", str(tracker_db), "--outbox", str(outbox), "--inbox", str(inbox))
-    assert done.returncode == 0 and "deleted 1 conversations" in done.stdout
+    done = retention(tmp_path, tracker_db)
+    assert done.returncode == 0 and "deleted 1 conversations, 1 outbox tickets, 1 inbox tickets" in done.stdout
     assert senders(tracker_db) == {"recent", "old-then-back"}
-    assert retention("--db", str(tracker_db), "--days", "1").returncode == 0
+    assert Outbox(str(tmp_path / "outbox.db")).counts()["waiting"] == 1
+    assert len(TicketStore(str(tmp_path / "inbox.db")).tickets("all")) == 1
+    assert retention(tmp_path, tracker_db, "--days", "1").returncode == 0
     assert senders(tracker_db) == set()
 
 
 @pytest.mark.parametrize("days", ["0", "-3", "thirty"])
-def test_retention_refuses_a_bad_number_of_days(tracker_db, days):
-    result = retention("--db", str(tracker_db), "--days", days)
+def test_retention_refuses_a_bad_number_of_days(tracker_db, tmp_path, days):
+    result = retention(tmp_path, tracker_db, "--days", days)
     assert result.returncode == 2 and "days" in result.stderr
     assert senders(tracker_db) == {"old", "recent", "old-then-back"}

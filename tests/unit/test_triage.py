@@ -7,17 +7,19 @@ import asyncio
 import re
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.outbox as outbox_module
-from actions.config import TriageSettings
-from actions.handoff import ActionHandOver
+from actions.handoff import REASON_OF_INTENT, ActionHandOver
 from actions.outbox import Outbox, deliver
-from actions.triage import build_ticket, handoff_content, mask, next_opening, reference_code
+from actions.triage import build_ticket, handoff_content, next_opening, reference_code
+from service.privacy import mask
+from service.settings import Settings, settings
+from service.tickets import Reason
 from tests.conftest import make_tracker
 from tests.receiver import Receiver, wait_for
 
@@ -89,7 +91,13 @@ def test_an_urgent_ticket_is_marked_urgent():
 
 
 def settings_for(tmp_path, url, timeout=1.0):
-    return TriageSettings(url, "test-token", tmp_path / "outbox.db", timeout, 0.2, "")
+    return Settings(
+        triage_webhook_url=url,
+        triage_webhook_token="test-token",
+        triage_outbox_path=str(tmp_path / "outbox.db"),
+        triage_webhook_timeout=timeout,
+        triage_retry_seconds=0.2,
+    )
 
 
 def unused_url():
@@ -99,7 +107,7 @@ def unused_url():
 
 
 def test_tickets_wait_in_the_outbox_while_the_receiver_is_down_then_arrive_exactly_once(tmp_path):
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(str(tmp_path / "outbox.db"))
     tickets = [
         build_ticket(conversation(), f"s{i}", "rest", "requested_human", "k", datetime.now(timezone.utc))
         for i in range(3)
@@ -107,7 +115,7 @@ def test_tickets_wait_in_the_outbox_while_the_receiver_is_down_then_arrive_exact
     for ticket in tickets:
         outbox.add(ticket)
     assert deliver(outbox, settings_for(tmp_path, unused_url()), due_only=False) == {"delivered": 0, "failed": 3}
-    assert Outbox(tmp_path / "outbox.db").counts() == {"delivered": 0, "waiting": 3}  # a new process sees them
+    assert Outbox(str(tmp_path / "outbox.db")).counts() == {"delivered": 0, "waiting": 3}  # a new process sees them
     with Receiver() as receiver:
         settings = settings_for(tmp_path, receiver.url)
         assert deliver(outbox, settings, due_only=False)["delivered"] == 3
@@ -118,7 +126,7 @@ def test_tickets_wait_in_the_outbox_while_the_receiver_is_down_then_arrive_exact
 
 
 def test_a_failed_delivery_backs_off(tmp_path):
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(str(tmp_path / "outbox.db"))
     outbox.add(build_ticket(conversation(), "s", "rest", "not_understood", "k", datetime.now(timezone.utc)))
     with Receiver(status=503) as receiver:
         settings = settings_for(tmp_path, receiver.url)
@@ -136,8 +144,10 @@ def handoff_env(tmp_path, monkeypatch):
         monkeypatch.setenv("TRIAGE_WEBHOOK_TIMEOUT", timeout)
         monkeypatch.setenv("TRIAGE_RETRY_SECONDS", "0.2")
         monkeypatch.setattr(outbox_module, "_worker", None)
+        settings.cache_clear()  # read once per process: read these
 
-    return configure
+    yield configure
+    settings.cache_clear()
 
 
 def hand_over(intent, channel="rest"):
@@ -186,7 +196,7 @@ def test_the_reply_says_when_the_line_is_open_except_in_an_emergency(handoff_env
 
 
 def test_a_refused_ticket_is_not_retried_in_a_loop_but_kept(tmp_path):
-    outbox = Outbox(tmp_path / "outbox.db")
+    outbox = Outbox(str(tmp_path / "outbox.db"))
     outbox.add(build_ticket(conversation(), "s", "rest", "requested_human", "k", datetime.now(timezone.utc)))
     with Receiver(status=400) as receiver:
         settings = settings_for(tmp_path, receiver.url)
@@ -194,6 +204,29 @@ def test_a_refused_ticket_is_not_retried_in_a_loop_but_kept(tmp_path):
         assert deliver(outbox, settings) == {"delivered": 0, "failed": 0}
         assert outbox.counts() == {"delivered": 0, "waiting": 1}
         assert len(receiver.requests) == 1
+
+
+def test_the_handoff_reasons_are_one_list_that_the_action_and_the_wording_share():
+    assert set(REASON_OF_INTENT.values()) == set(Reason)
+    assert set(handoff_content()["next_steps"]) == {reason.value for reason in Reason}
+    assert [reason.priority for reason in Reason].count("urgent") == 1
+
+
+def test_a_wording_file_without_a_next_step_for_every_reason_is_refused(tmp_path):
+    broken = tmp_path / "handoff.yml"
+    broken.write_text("next_steps:\n  requested_human: Call back.\n")
+    with pytest.raises(ValueError, match="one entry for each of requested_human, urgent_symptom"):
+        handoff_content.__wrapped__(broken)
+
+
+def test_the_outbox_purges_tickets_older_than_the_cutoff(tmp_path):
+    outbox = Outbox(str(tmp_path / "outbox.db"))
+    outbox.add(build_ticket(conversation(), "s", "rest", "requested_human", "k", datetime.now(timezone.utc)))
+    assert outbox.purge(datetime.now(timezone.utc) - timedelta(days=1)) == 0
+    assert outbox.purge(datetime.now(timezone.utc) + timedelta(seconds=1), dry_run=True) == 1
+    assert outbox.counts()["waiting"] == 1
+    assert outbox.purge(datetime.now(timezone.utc) + timedelta(seconds=1)) == 1
+    assert outbox.counts() == {"delivered": 0, "waiting": 0}
 
 
 def test_broken_characters_are_made_valid():
