@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.content import Answer, Content, Topic, load_content
+from actions.content import Answer, Content, Topic, load_content, sms_answer
 
 SMS_CHANNELS = {"twilio"}
 MARKDOWN_CHANNELS = {"socketio"}  # rasa-webchat renders Markdown (and escapes HTML)
@@ -28,10 +28,24 @@ def follow_up_buttons(content: Content, topic: Topic) -> List[Dict[str, str]]:
 def with_source(content: Content, text: str, answer: Answer, tracker: Tracker) -> str:
     """The answer text with its source: a bare link by SMS, a clickable link in the web widget."""
     if is_sms(tracker):
-        return f"{text} {content.templates['sms_source'].format(url=answer.source.url)}"
+        return sms_answer(text, answer.source.url, content.templates)
     template = "source_markdown" if tracker.get_latest_input_channel() in MARKDOWN_CHANNELS else "source"
     source = content.templates[template].format(url=answer.source.url, section=answer.source.section)
     return f"{text}\n\n{source}"
+
+
+def utter_with_advice(
+    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content, topic: Topic, text: str
+) -> None:
+    """The answer (NCI's information and its source), then the assistant's own advice for the topic as a message of
+    its own, so nobody takes it for NCI's; the follow-up topics come with the last message."""
+    buttons = follow_up_buttons(content, topic)  # the SMS channel shows them as a numbered list
+    if topic.advice is None:
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return
+    dispatcher.utter_message(text=text)
+    template, advice = ("sms_advice", topic.advice.sms) if is_sms(tracker) else ("advice", topic.advice.web)
+    dispatcher.utter_message(text=content.templates[template].format(advice=advice), buttons=buttons)
 
 
 def _named(tracker: Tracker, entity: str) -> List[Dict[str, Any]]:
@@ -65,13 +79,13 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
     uncovered = [e for e in therapies if str(e.get("value")) not in (variant, topic.therapy_type)]
     if topic.intent == "ask_cancers_treated":
         uncovered += [e for e in cancers if str(e.get("value")) != variant]
-    if variant is None and uncovered and not sms:
-        note = content.templates["named_not_covered"].format(name=_spoken(tracker, uncovered[0]))
-        text = f"{note}\n\n{text}"
-    dispatcher.utter_message(
-        text=with_source(content, text, answer, tracker),
-        buttons=follow_up_buttons(content, topic),  # the SMS channel shows them as a numbered list
-    )
+    if variant is None and uncovered:
+        name = _spoken(tracker, uncovered[0])
+        if sms:  # a message of its own: the answer with its source already fills one text
+            dispatcher.utter_message(text=content.templates["sms_named_not_covered"].format(name=name))
+        else:
+            text = f"{content.templates['named_not_covered'].format(name=name)}\n\n{text}"
+    utter_with_advice(dispatcher, tracker, content, topic, with_source(content, text, answer, tracker))
     next_context = _next_context(topic, variant, therapies, context)
     return [SlotSet("last_topic", intent), SlotSet("therapy_context", next_context)]
 
@@ -132,5 +146,5 @@ class ActionTellMore(Action):
             text = with_source(content, answer.more, answer, tracker)
         else:
             text = content.templates["more_on_page"].format(url=answer.source.url)
-        dispatcher.utter_message(text=text, buttons=follow_up_buttons(content, topic))
+        utter_with_advice(dispatcher, tracker, content, topic, text)
         return []

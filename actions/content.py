@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from service.segments import is_gsm
+
 CONTENT_FILE = Path(__file__).parent / "content" / "immunotherapy.yml"
-SMS_LIMIT = 320  # characters of an SMS answer including its source address
+SMS_LIMIT = 320  # characters of an SMS answer as sent, with "Source: " and its address
 TITLE_LIMIT = 30
 SOURCE_PREFIX = "https://www.cancer.gov/"
 TEMPLATES = (
@@ -18,10 +21,13 @@ TEMPLATES = (
     "source_markdown",
     "sms_source",
     "named_not_covered",
+    "sms_named_not_covered",
     "more_on_page",
     "did_you_mean",
     "not_sure",
     "something_else",
+    "advice",
+    "sms_advice",
 )
 
 
@@ -40,7 +46,16 @@ class Answer:
     web: str
     sms: str
     source: Source
+    reviewed: date
     more: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The assistant's own advice that goes with a topic's answers: shown apart from NCI's text and source."""
+
+    web: str
+    sms: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Topic:
     follow_ups: Tuple[str, ...]
     therapy_type: Optional[str] = None
     variants: Mapping[str, Answer] = field(default_factory=dict)
+    advice: Optional[Advice] = None
 
     def answer_for(self, names: Sequence[Optional[str]]) -> Tuple[Answer, Optional[str]]:
         """The answer for the first name that has a variant, else the general answer."""
@@ -66,7 +82,24 @@ class Content:
     templates: Mapping[str, str]
 
 
-def _answer(raw: Any, where: str, problems: List[str], general: Optional[Answer] = None) -> Optional[Answer]:
+def sms_answer(sms: str, url: str, templates: Mapping[str, str]) -> str:
+    """The SMS answer exactly as it is sent: the text, then its source line."""
+    return f"{sms} {templates['sms_source'].format(url=url)}"
+
+
+def _sms_problems(where: str, text: str) -> List[str]:
+    problems = []
+    if len(text) > SMS_LIMIT:
+        problems.append(f"{where}: the SMS as sent is {len(text)} characters (max {SMS_LIMIT})")
+    if not is_gsm(text):
+        odd = sorted({c for c in text if not is_gsm(c)})
+        problems.append(f"{where}: the SMS has characters outside the GSM alphabet {odd} (each segment shrinks to 67)")
+    return problems
+
+
+def _answer(
+    raw: Any, where: str, problems: List[str], templates: Mapping[str, str], general: Optional[Answer] = None
+) -> Optional[Answer]:
     if not isinstance(raw, dict):
         problems.append(f"{where}: must be a mapping")
         return None
@@ -81,17 +114,32 @@ def _answer(raw: Any, where: str, problems: List[str], general: Optional[Answer]
     if not url.startswith(SOURCE_PREFIX):
         problems.append(f"{where}: source {url!r} is not a cancer.gov address")
     sms = str(raw.get("sms") or "").strip()
-    if len(sms) + 1 + len(url) > SMS_LIMIT:
-        problems.append(
-            f"{where}: SMS answer plus its source is {len(sms) + 1 + len(url)} characters (max {SMS_LIMIT})"
-        )
+    if isinstance(templates.get("sms_source"), str):
+        problems.extend(_sms_problems(where, sms_answer(sms, url, templates)))
+    reviewed = raw.get("reviewed")
+    if not isinstance(reviewed, date):
+        problems.append(f"{where}: `reviewed` must be the date the answer was last checked against NCI (YYYY-MM-DD)")
+        reviewed = date.min
     more = raw.get("more")
     return Answer(
         web=str(raw.get("web") or "").strip(),
         sms=sms,
         source=Source(url=url, section=source["section"].strip()),
+        reviewed=reviewed,
         more=more.strip() if isinstance(more, str) and more.strip() else None,
     )
+
+
+def _advice(raw: Any, where: str, problems: List[str], templates: Mapping[str, str]) -> Optional[Advice]:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) and raw[k].strip() for k in ("web", "sms")):
+        problems.append(f"{where}: `advice` needs `web` and `sms` text")
+        return None
+    advice = Advice(web=raw["web"].strip(), sms=raw["sms"].strip())
+    if isinstance(templates.get("sms_advice"), str):
+        problems.extend(_sms_problems(f"{where} advice", templates["sms_advice"].format(advice=advice.sms)))
+    return advice
 
 
 def parse_content(data: Any) -> Content:
@@ -111,7 +159,7 @@ def parse_content(data: Any) -> Content:
         if not isinstance(intent, str) or not intent.strip():
             problems.append(f"topic name {intent!r} must be text")
             continue
-        answer = _answer(raw, intent, problems)
+        answer = _answer(raw, intent, problems, templates)
         if answer is None:
             continue
         title = raw.get("title")
@@ -131,7 +179,7 @@ def parse_content(data: Any) -> Content:
             raw_variants = {}
         variants = {}
         for name, variant in raw_variants.items():
-            parsed = _answer(variant, f"{intent} / {name}", problems, general=answer)
+            parsed = _answer(variant, f"{intent} / {name}", problems, templates, general=answer)
             if parsed:
                 variants[str(name)] = parsed
         topics[intent] = Topic(
@@ -141,6 +189,7 @@ def parse_content(data: Any) -> Content:
             follow_ups=tuple(str(f) for f in follow_ups),
             therapy_type=therapy_type if isinstance(therapy_type, str) else None,
             variants=variants,
+            advice=_advice(raw.get("advice"), intent, problems, templates),
         )
     for topic in topics.values():
         for follow_up in topic.follow_ups:

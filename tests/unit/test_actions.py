@@ -25,12 +25,34 @@ def run(action, tracker):
 def test_each_topic_is_answered_with_its_source_and_follow_ups(intent):
     topic = CONTENT.topics[intent]
     messages, events = run(ActionAnswerTopic(), make_tracker(intent, "a question"))
-    assert len(messages) == 1
+    assert len(messages) == (2 if topic.advice else 1)
     text = messages[0]["text"]
     assert text.startswith(topic.answer.web)
     assert topic.answer.source.url in text and topic.answer.source.section in text
-    assert [b["payload"] for b in messages[0]["buttons"]] == [f"/{f}" for f in topic.follow_ups]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == [f"/{f}" for f in topic.follow_ups]
     assert SlotSet("last_topic", intent) in events
+
+
+@pytest.mark.parametrize("channel", ["rest", "socketio", "twilio"])
+@pytest.mark.parametrize("intent", [i for i, t in sorted(CONTENT.topics.items()) if t.advice])
+def test_our_own_advice_comes_after_the_nci_source_as_a_message_of_its_own(intent, channel):
+    topic = CONTENT.topics[intent]
+    for name in [None, *topic.variants]:
+        entities = [{"entity": "therapy_type", "value": name}] if name else []
+        messages, _ = run(ActionAnswerTopic(), make_tracker(intent, "a question", entities, channel=channel))
+        answer, advice = messages
+        source = topic.variants[name].source if name else topic.answer.source
+        assert source.url in answer["text"] and answer["buttons"] == []
+        words = topic.advice.sms if channel == "twilio" else topic.advice.web
+        assert words in advice["text"] and words not in answer["text"]
+        assert advice["text"].startswith("From this assistant, not")
+        assert "National Cancer Institute" not in advice["text"] and source.url not in advice["text"]
+
+
+def test_every_side_effects_answer_says_to_call_the_care_team_for_a_symptom_now():
+    advice = CONTENT.topics["ask_side_effects"].advice
+    for words in (advice.web, advice.sms):
+        assert "now" in words and "care team right away" in words and "911" in words
 
 
 def test_a_named_therapy_type_gets_its_own_answer():
@@ -61,13 +83,19 @@ def test_a_general_question_after_a_general_answer_has_no_therapy_context():
 
 def test_a_named_drug_without_nci_content_says_so_honestly_in_the_persons_words():
     text = "does Keytruda cause side effects"
-    tracker = make_tracker(
-        "ask_side_effects", text, [{"entity": "drug", "value": "pembrolizumab", "start": 5, "end": 13}]
-    )
-    messages, _ = run(ActionAnswerTopic(), tracker)
+    entities = [{"entity": "drug", "value": "pembrolizumab", "start": 5, "end": 13}]
+    messages, _ = run(ActionAnswerTopic(), make_tracker("ask_side_effects", text, entities))
     general = CONTENT.topics["ask_side_effects"].answer.web
     assert "Keytruda" in messages[0]["text"].split(general)[0]
     assert general in messages[0]["text"]
+
+
+def test_by_sms_too_a_named_drug_without_nci_content_is_said_in_a_short_message_of_its_own():
+    text = "does Keytruda cause side effects"
+    entities = [{"entity": "drug", "value": "pembrolizumab", "start": 5, "end": 13}]
+    messages, _ = run(ActionAnswerTopic(), make_tracker("ask_side_effects", text, entities, channel="twilio"))
+    assert "Keytruda" in messages[0]["text"] and len(messages[0]["text"]) < 160
+    assert messages[1]["text"].startswith(CONTENT.topics["ask_side_effects"].answer.sms)
 
 
 def test_a_named_cancer_with_a_variant_gets_it():
@@ -154,3 +182,31 @@ def test_tell_more_by_sms_points_to_the_page_instead_of_a_long_text():
     messages, _ = run(ActionTellMore(), tracker)
     assert topic.answer.source.url in messages[0]["text"]
     assert not messages[0]["text"].startswith(topic.answer.more)
+
+
+@pytest.mark.parametrize("intent", sorted(CONTENT.topics))
+def test_every_sms_as_sent_with_its_numbered_menu_fits_three_segments(intent):
+    from channels.sms.wording import load_messages, render_menu
+    from service.segments import is_gsm, segments
+
+    topic = CONTENT.topics[intent]
+    for name in [None, *topic.variants]:
+        entities = [{"entity": "therapy_type", "value": name}] if name else []
+        messages, _ = run(ActionAnswerTopic(), make_tracker(intent, "q", entities, channel="twilio"))
+        for message in messages:
+            body, _ = render_menu(message["text"], message["buttons"], load_messages())
+            assert is_gsm(body) and segments(body) <= 3, f"{intent} / {name}: {segments(body)} segments"
+
+
+def test_the_sms_responses_of_the_domain_fit_three_segments():
+    import yaml
+
+    from service.segments import is_gsm, segments
+    from tests.conftest import ROOT
+
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+    for name, variations in responses.items():
+        for variation in variations:
+            if variation.get("channel") == "twilio":
+                text = variation["text"]
+                assert is_gsm(text) and segments(text) <= 3, name

@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from actions.content import CONTENT_FILE, SMS_LIMIT, ContentError, load_content, parse_content
+from actions.content import CONTENT_FILE, SMS_LIMIT, ContentError, load_content, parse_content, sms_answer
 from tests.conftest import ROOT
 
 ANSWER_INTENTS = [i for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"] if i.startswith("ask_")]
@@ -37,7 +37,8 @@ def test_every_answer_intent_has_exactly_one_entry():
 def test_every_answer_is_complete_sourced_and_fits_sms(where, answer):
     assert answer.web and answer.sms and answer.source.section
     assert answer.source.url.startswith("https://www.cancer.gov/")
-    assert len(answer.sms) + 1 + len(answer.source.url) <= SMS_LIMIT
+    assert len(sms_answer(answer.sms, answer.source.url, load_content().templates)) <= SMS_LIMIT
+    assert answer.reviewed.year >= 2026
 
 
 @pytest.mark.parametrize("where,answer", list(all_answers()), ids=lambda x: x if isinstance(x, str) else "")
@@ -70,10 +71,26 @@ def test_how_given_names_every_route_on_the_page():
         assert route in web
 
 
-def test_if_right_for_me_points_to_the_care_team_and_the_cis():
-    answer = load_content().topics["ask_if_right_for_me"].answer
-    assert "care team" in answer.web.lower()
-    assert "1-800-4-CANCER" in answer.web
+def test_if_right_for_me_points_to_the_care_team_and_the_cis_in_the_assistants_own_words():
+    topic = load_content().topics["ask_if_right_for_me"]
+    for words in (topic.advice.web, topic.advice.sms):
+        assert "only your care team" in words.lower() and "1-800-4-CANCER" in words
+        assert "not stop or change" in words.lower()
+    assert "care team" not in topic.answer.web.lower()  # NCI's part is NCI's facts only
+
+
+@pytest.mark.parametrize("where,answer", list(all_answers()), ids=lambda x: x if isinstance(x, str) else "")
+def test_sms_versions_keep_the_severity_their_web_versions_state(where, answer):
+    for words in ("life-threatening", "dangerously low blood pressure", "not stop or change"):
+        if words in answer.web:
+            assert words in answer.sms, f"{where}: the SMS version drops {words!r}"
+
+
+def test_unsupported_claims_found_in_review_are_gone():
+    topics = load_content().topics
+    assert "each one helps" not in topics["ask_types"].answer.sms.lower()
+    assert "bcg" not in topics["ask_immune_modulators"].answer.web.lower()
+    assert "specialist can help you search" not in topics["ask_clinical_trials"].answer.web
 
 
 def _broken(mutate):
@@ -88,6 +105,9 @@ def _broken(mutate):
         (lambda d: d["topics"]["ask_types"].pop("sms"), "`sms` is missing"),
         (lambda d: d["topics"]["ask_types"].update(web="  "), "`web` is missing"),
         (lambda d: d["topics"]["ask_types"].update(sms="x" * 300), "characters (max 320)"),
+        (lambda d: d["topics"]["ask_types"].update(sms="it\u2019s fine"), "outside the GSM alphabet"),
+        (lambda d: d["topics"]["ask_types"].pop("reviewed"), "`reviewed`"),
+        (lambda d: d["topics"]["ask_side_effects"]["advice"].pop("sms"), "`advice` needs"),
         (lambda d: d["topics"]["ask_types"]["source"].update(url="https://example.com/x"), "not a cancer.gov"),
         (lambda d: d["topics"]["ask_types"].update(follow_ups=["ask_nothing"]), "is not another topic"),
         (lambda d: d["topics"]["ask_types"].update(follow_ups=["ask_types"]), "is not another topic"),
