@@ -79,8 +79,10 @@ def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
     uncovered = [e for e in therapies if str(e.get("value")) not in (variant, topic.therapy_type)]
     if topic.intent == "ask_cancers_treated":
         uncovered += [e for e in cancers if str(e.get("value")) != variant]
-    if variant is None and uncovered:
-        name = _spoken(tracker, uncovered[0])
+    name = _spoken(tracker, uncovered[0]) if uncovered else None
+    if name is None and topic.depends_on_therapy and context and context != topic.therapy_type and not cancers:
+        name = context  # the therapy the conversation is about, which this answer has nothing specific on
+    if variant is None and name:
         if sms:  # a message of its own: the answer with its source already fills one text
             dispatcher.utter_message(text=content.templates["sms_named_not_covered"].format(name=name))
         else:

@@ -67,6 +67,7 @@ class Topic:
     therapy_type: Optional[str] = None
     variants: Mapping[str, Answer] = field(default_factory=dict)
     advice: Optional[Advice] = None
+    depends_on_therapy: bool = False  # the answer differs by therapy: say so when it has nothing on the one discussed
 
     def answer_for(self, names: Sequence[Optional[str]]) -> Tuple[Answer, Optional[str]]:
         """The answer for the first name that has a variant, else the general answer."""
@@ -190,6 +191,7 @@ def parse_content(data: Any) -> Content:
             therapy_type=therapy_type if isinstance(therapy_type, str) else None,
             variants=variants,
             advice=_advice(raw.get("advice"), intent, problems, templates),
+            depends_on_therapy=raw.get("depends_on_therapy") is True,
         )
     for topic in topics.values():
         for follow_up in topic.follow_ups:

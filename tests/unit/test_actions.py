@@ -210,3 +210,18 @@ def test_the_sms_responses_of_the_domain_fit_three_segments():
             if variation.get("channel") == "twilio":
                 text = variation["text"]
                 assert is_gsm(text) and segments(text) <= 3, name
+
+
+def test_a_how_question_after_talk_of_a_therapy_says_when_the_answer_is_the_general_one():
+    tracker = make_tracker("ask_how_often", "how often is it given?", slots={"therapy_context": "CAR T-cell therapy"})
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    assert "CAR T-cell therapy" in messages[0]["text"].split(CONTENT.topics["ask_how_often"].answer.web)[0]
+    sms = make_tracker("ask_how_often", "how often?", slots={"therapy_context": "CAR T-cell therapy"}, channel="twilio")
+    messages, _ = run(ActionAnswerTopic(), sms)
+    assert "CAR T-cell therapy" in messages[0]["text"] and len(messages) == 2
+
+
+def test_how_car_t_is_given_comes_from_the_t_cell_transfer_page():
+    tracker = make_tracker("ask_how_given", "how is it given?", slots={"therapy_context": "CAR T-cell therapy"})
+    messages, _ = run(ActionAnswerTopic(), tracker)
+    assert "needle in a vein" in messages[0]["text"] and "t-cell-transfer-therapy" in messages[0]["text"]

@@ -23,7 +23,15 @@ def nlp():
         ("side effects of checkpoint inhibitors", [("therapy_type", "checkpoint inhibitor")]),
         ("bcg for bladder cancer", [("therapy_type", "BCG"), ("cancer_type", "bladder cancer")]),
         ("immuno for nsclc?", [("cancer_type", "lung cancer")]),
-        ("TILs in my tumor", [("therapy_type", "TIL therapy")]),
+        ("TILs in my tumor", []),  # what a pathology report finds, not the therapy
+        ("is til therapy an option", [("therapy_type", "TIL therapy")]),
+        ("my lung hurts after keytruda", [("drug", "pembrolizumab")]),  # an organ alone is no cancer type
+        ("is il-2 the same as interleukin 2", [("therapy_type", "immune system modulator")] * 2),
+        ("what is cytokine release syndrome", [("therapy_type", "CAR T-cell therapy")]),
+        (
+            "rituximab, provenge and revlimid",
+            [("drug", "rituximab"), ("drug", "sipuleucel-T"), ("drug", "lenalidomide")],
+        ),
         ("what is interferon", [("therapy_type", "immune system modulator")]),
         ("how is it given", []),
     ],
