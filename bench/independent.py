@@ -2,7 +2,7 @@
 sets (tests/nlu/independent.yml, tests/urgent/independent.yml) and real health questions from MedQuAD.
 
 MedQuAD (Ben Abacha and Demner-Fushman, BMC Bioinformatics 20:511, 2019; CC BY 4.0) is read from
-../shared/datasets/medquad/ and never trained on. Its questions are labelled by their `focus` column:
+../shared/datasets/medquad/ (MEDQUAD_PATH) and never trained on. Its questions are labelled by their `focus` column:
 - `immunotherapy`: cancer immunotherapy drugs (checkpoint inhibitors, aldesleukin, T-VEC, sipuleucel-T, imiquimod,
   peginterferon alfa-2b for melanoma) and the page "Immunotherapy: questions to ask your doctor": these should get
   a topic answer, and are scored apart;
@@ -31,12 +31,12 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import yaml
 
 from bench import ROOT
+from service.settings import medquad_file
 
 NLU_TEST = ROOT / "tests" / "nlu" / "independent.yml"
 NLU_DEV = ROOT / "tests" / "nlu" / "dev.yml"
 URGENT_TEST = ROOT / "tests" / "urgent" / "independent.yml"
 URGENT_DEV = ROOT / "tests" / "urgent" / "dev.yml"
-MEDQUAD = ROOT.parent / "shared" / "datasets" / "medquad" / "questions.tsv"
 MEDQUAD_SEED, MEDQUAD_SIZE = 7, 2000
 OUT_OF_SCOPE, FALLBACK, URGENT = "out_of_scope", "nlu_fallback", "report_urgent_symptom"
 TOPIC_PREFIX = "ask_"
@@ -64,6 +64,16 @@ def nlu_examples(path: Path) -> List[Tuple[str, str]]:
     return rows
 
 
+def normalised(text: str) -> str:
+    """A message's words, without case or punctuation, to tell whether two messages are the same."""
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def training_texts() -> set:
+    """Every training example of data/nlu, normalised."""
+    return {normalised(t) for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) for _, t in nlu_examples(path)}
+
+
 def urgent_examples(path: Path) -> Tuple[List[Tuple[str, str]], List[str]]:
     """(category, text) of the urgent messages, and the texts of the ordinary ones."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -77,9 +87,9 @@ def medquad_label(focus: str) -> str:
     return "borderline" if BORDERLINE_FOCUS.search(focus) else "other"
 
 
-def medquad_samples(path: Path = MEDQUAD) -> Dict[str, List[str]]:
+def medquad_samples(path: Optional[Path] = None) -> Dict[str, List[str]]:
     """The test and dev samples of questions about other things, and every cancer immunotherapy question."""
-    with path.open(encoding="utf-8") as handle:
+    with (path or medquad_file()).open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     by_label: Dict[str, List[str]] = {"immunotherapy": [], "borderline": [], "other": []}
     seen = set()
@@ -169,11 +179,11 @@ def urgent_metrics(categories: List[str], urgent: List[Dict[str, Any]], ordinary
     }
 
 
-def evaluate(model: str, dev: bool = False, medquad: Optional[Path] = MEDQUAD) -> Dict[str, Any]:
+def evaluate(model: str, dev: bool = False) -> Dict[str, Any]:
     """Every figure of the understanding issue, for one trained model."""
     nlu = nlu_examples(NLU_DEV if dev else NLU_TEST)
     urgent, ordinary = urgent_examples(URGENT_DEV if dev else URGENT_TEST)
-    samples = medquad_samples(medquad) if medquad and medquad.exists() else None
+    samples = medquad_samples()
     texts = [t for _, t in nlu] + [t for _, t in urgent] + ordinary
     if samples:
         texts += samples["dev" if dev else "test"] + samples["immunotherapy"]
@@ -186,9 +196,20 @@ def evaluate(model: str, dev: bool = False, medquad: Optional[Path] = MEDQUAD) -
         return parses[at - n : at]
 
     nlu_parses = take(len(nlu))
+    # Two writers who never saw each other's work still both write "hi" and "what is immunotherapy": such messages
+    # are scored apart, so the figures are on messages the model has never seen.
+    seen = training_texts()
+    unseen = [k for k, (_, text) in enumerate(nlu) if normalised(text) not in seen]
+    everything = intent_metrics([i for i, _ in nlu], [outcome(p) for p in nlu_parses], [t for _, t in nlu])
     result: Dict[str, Any] = {
         "set": "dev" if dev else "frozen test",
-        "nlu": intent_metrics([i for i, _ in nlu], [outcome(p) for p in nlu_parses], [t for _, t in nlu]),
+        "nlu": {
+            **intent_metrics(
+                [nlu[k][0] for k in unseen], [outcome(nlu_parses[k]) for k in unseen], [nlu[k][1] for k in unseen]
+            ),
+            "left_out_as_also_in_training": len(nlu) - len(unseen),
+            "accuracy_with_those": everything["accuracy"],
+        },
         "urgent": urgent_metrics([c for c, _ in urgent], take(len(urgent)), take(len(ordinary))),
         "raw": {"nlu": nlu_parses},
     }

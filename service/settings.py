@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     twilio_api_base_url: str = "https://api.twilio.com"
     sms_sender_id_key: str = ""
     sms_store_path: str = "data_store/sms.db"
+    # measuring understanding (tests, bench): MedQuAD's questions.tsv; empty: ../shared/datasets/medquad/ beside
+    # the project (or beside the workplace's main checkout, for a clone made elsewhere)
+    medquad_path: str = ""
 
     class Config:
         anystr_strip_whitespace = True
@@ -70,6 +73,18 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError("must be 1 or more")
         return value
+
+
+SHARED_PLACES = (ROOT.parent / "shared", Path("/work/shared"))
+
+
+def medquad_file(current: Optional[Settings] = None) -> Path:
+    """Where MedQuAD's questions are: the setting, else the first shared folder that has them."""
+    chosen = (current or settings()).medquad_path
+    if chosen:
+        return Path(chosen)
+    places = [place / "datasets" / "medquad" / "questions.tsv" for place in SHARED_PLACES]
+    return next((p for p in places if p.exists()), places[0])
 
 
 @lru_cache(maxsize=1)

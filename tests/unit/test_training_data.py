@@ -64,3 +64,20 @@ def test_answer_intents_have_at_least_forty_training_examples():
             counts[intent] = counts.get(intent, 0) + 1
     answer_intents = [i for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"] if i.startswith("ask_")]
     assert all(counts.get(i, 0) >= 40 for i in answer_intents), counts
+
+
+SHORT = 4  # words: "yes please" or "what is car t" is written by everyone; the measure leaves such twins out
+
+
+def test_no_sentence_of_the_independent_sets_is_in_the_training_data_or_the_red_flag_phrases():
+    """Twins of a few words happen between writers who never met (bench/independent.py scores them apart); a
+    longer sentence in both is a copy."""
+    nlu = [t for name in ("independent.yml", "dev.yml") for _, t in _examples(ROOT / "tests/nlu" / name)]
+    urgent = []
+    for name in ("independent.yml", "dev.yml"):
+        data = yaml.safe_load((ROOT / "tests/urgent" / name).read_text(encoding="utf-8"))
+        urgent += [str(t) for texts in data["urgent"].values() for t in texts] + [str(t) for t in data["not_urgent"]]
+    copies = {_norm(t) for t in nlu + urgent if len(_norm(t).split()) > SHORT} & _training()
+    assert not copies, sorted(copies)
+    phrases = _norm((ROOT / "nlu_components/red_flags.yml").read_text(encoding="utf-8"))
+    assert not [t for t in urgent if len(_norm(t).split()) > SHORT and _norm(t) in phrases]

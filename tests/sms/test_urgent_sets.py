@@ -1,0 +1,85 @@
+"""The frozen independent urgent-symptom set (tests/urgent/independent.yml), end to end over REST and SMS on one real
+Rasa server: every urgent message gets the urgent guidance first; at most 5% of the ordinary side-effect questions
+do. Written by a helper who never saw the red-flag phrases or the training data; never tuned on."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, List
+
+import pytest
+import requests
+import yaml
+
+from bench.independent import URGENT_TEST, urgent_examples
+from tests.conftest import ROOT
+from tests.sms.support import REPLY_TIMEOUT, Phone
+
+MIN_RECALL = 1.0  # issue 12: every urgent message
+MAX_FALSE_ALARMS = 0.05
+AT_ONCE = 6
+URGENT, ORDINARY = urgent_examples(URGENT_TEST)
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+
+
+def _openings(channel: str) -> List[str]:
+    """The first words of every variation of the urgent guidance for a channel."""
+    chosen = [v for v in RESPONSES["utter_urgent_guidance"] if v.get("channel") == channel] or [
+        v for v in RESPONSES["utter_urgent_guidance"] if not v.get("channel")
+    ]
+    return [" ".join(v["text"].split())[:40] for v in chosen]
+
+
+def _is_urgent(first_reply: str, channel: str) -> bool:
+    return any(" ".join(first_reply.split()).startswith(opening) for opening in _openings(channel))
+
+
+def first_reply_by_rest(server) -> Callable[[str], str]:
+    def ask(text: str) -> str:
+        body = {"sender": f"urgent-{uuid.uuid4().hex[:12]}", "message": text}
+        replies = requests.post(f"{server.url}/webhooks/rest/webhook", json=body, timeout=60).json()
+        return replies[0].get("text", "") if replies else ""
+
+    return ask
+
+
+def first_reply_by_sms(server, fake_twilio) -> Callable[[str], str]:
+    def ask(text: str) -> str:
+        phone = Phone(server, fake_twilio)
+        phone.text(text)
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while time.monotonic() < deadline and not fake_twilio.sent_to(phone.number):
+            time.sleep(0.1)
+        sent = fake_twilio.sent_to(phone.number)
+        return sent[0] if sent else ""
+
+    return ask
+
+
+def _rates(ask: Callable[[str], str], channel: str):
+    texts = [t for _, t in URGENT] + ORDINARY
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        flagged = [_is_urgent(reply, channel) for reply in pool.map(ask, texts)]
+    caught, alarms = flagged[: len(URGENT)], flagged[len(URGENT) :]
+    missed = [f"{category}: {text}" for (category, text), hit in zip(URGENT, caught, strict=True) if not hit]
+    recall, false_alarms = sum(caught) / len(caught), sum(alarms) / len(alarms)
+    print(f"{channel}: urgent recall {recall:.3f} ({len(missed)} missed), false alarms {false_alarms:.3f}")
+    return recall, false_alarms, missed
+
+
+@pytest.mark.parametrize("channel", ["rest", "twilio"])
+def test_every_warning_sign_gets_the_urgent_guidance_first_and_few_ordinary_questions_do(
+    sms_server, fake_twilio, channel
+):
+    ask = first_reply_by_rest(sms_server) if channel == "rest" else first_reply_by_sms(sms_server, fake_twilio)
+    recall, false_alarms, missed = _rates(ask, channel)
+    assert recall >= MIN_RECALL, "missed:\n" + "\n".join(missed)
+    assert false_alarms <= MAX_FALSE_ALARMS
+
+
+@pytest.mark.parametrize("channel", ["rest", "twilio"])
+def test_what_to_watch_for_is_a_question_not_an_emergency(sms_server, fake_twilio, channel):
+    ask = first_reply_by_rest(sms_server) if channel == "rest" else first_reply_by_sms(sms_server, fake_twilio)
+    assert not _is_urgent(ask("what side effects should I watch for?"), channel)
