@@ -14,7 +14,6 @@ MODEL := models/immuno.tar.gz
 MODEL_TIME := models/immuno.train.json
 WEB_DEPS := web/node_modules/.package-lock.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_MODEL)
-MIN_INTENT_ACCURACY ?= 0.90
 
 # Every verb sees the settings in .env (see .env.example); a setting given on make's command line wins.
 ENV_FILE ?= .env
@@ -93,9 +92,9 @@ test-conversations: $(MODEL)
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_conversations.yml \
 		--fail-on-prediction-errors --out results/core
 
+# Understanding on text nobody on the team wrote for it: the frozen independent set and MedQuAD, with the floors.
 test-nlu: $(MODEL)
-	$(BIN)/rasa test nlu --model $(MODEL) --nlu tests/nlu/heldout.yml --out results/nlu
-	$(BIN)/python tests/check_intent_accuracy.py results/nlu/intent_report.json $(MIN_INTENT_ACCURACY)
+	$(BIN)/python -m pytest tests/understanding
 
 test-e2e: $(MODEL) $(WEB_DEPS) browser
 	$(BIN)/python -m pytest tests/e2e
