@@ -37,6 +37,7 @@ NLU_TEST = ROOT / "tests" / "nlu" / "independent.yml"
 NLU_DEV = ROOT / "tests" / "nlu" / "dev.yml"
 URGENT_TEST = ROOT / "tests" / "urgent" / "independent.yml"
 URGENT_DEV = ROOT / "tests" / "urgent" / "dev.yml"
+URGENT_DEV2 = ROOT / "tests" / "urgent" / "dev2.yml"
 MEDQUAD_SEED, MEDQUAD_SIZE = 7, 2000
 OUT_OF_SCOPE, FALLBACK, URGENT = "out_of_scope", "nlu_fallback", "report_urgent_symptom"
 TOPIC_PREFIX = "ask_"

@@ -1,5 +1,5 @@
 """Picks the thresholds of the urgent check, the FallbackClassifier and the scope gate on the tuning sets only
-(tests/urgent/dev.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each message is
+(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each message is
 parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies them.
 
 The urgent check catches the most urgent messages within MAX_FALSE_ALARMS. For the rest, the choice minimises wrong
@@ -19,6 +19,7 @@ from bench.independent import (
     OUT_OF_SCOPE,
     URGENT,
     URGENT_DEV,
+    URGENT_DEV2,
     is_topic_answer,
     medquad_samples,
     nlu_examples,
@@ -107,6 +108,8 @@ def tune(model: str) -> List[Dict[str, Any]]:
 
 def tune_urgent(model: str) -> List[Dict[str, Any]]:
     urgent, ordinary = urgent_examples(URGENT_DEV)
+    more_urgent, more_ordinary = urgent_examples(URGENT_DEV2)
+    urgent, ordinary = urgent + more_urgent, ordinary + more_ordinary
     others = [t for i, t in nlu_examples(NLU_DEV) if i != URGENT]
     progress("tune", f"parsing {len(urgent)} urgent, {len(ordinary)} ordinary and {len(others)} other dev messages")
     parses = parse_all(model, [t for _, t in urgent] + ordinary + others)

@@ -157,6 +157,8 @@ class RedFlagDetector(GraphComponent):
             if embedding is None:
                 continue
             if message.get(INTENT) == URGENT_INTENT:
+                if sentences(message.get(TEXT) or ""):
+                    continue  # a warning sign buried in talk of parking or the weather would make those look urgent
                 urgent.append(embedding)
                 self_harm.append(self.red_flags.match(message.get(TEXT) or "") == SELF_HARM)
             else:

@@ -13,6 +13,7 @@ FROZEN = {
     "tests/nlu/dev.yml": "9704e42e29f53d4335594b7e662c4cf508298e193662ca5802d201430a17d880",
     "tests/urgent/independent.yml": "e1ec37e86de123c0846282afb77261bc5cbdb60e128aa4f493760d0d14081c02",
     "tests/urgent/dev.yml": "6f4c6d7c2762a0aec13468e42b99607a0954f65279370c3e2510226a4d56f663",
+    "tests/urgent/dev2.yml": "c3f99dfaebdf7379edf6e9bc7da56306a194f6d931a7311a944897c83c82636a",
 }
 
 
