@@ -1,6 +1,6 @@
 """Picks the thresholds of the urgent check, the FallbackClassifier and the scope gate on the tuning sets only
-(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each message is
-parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies them.
+(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each
+message is parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies them.
 
 The urgent check catches the most urgent messages within MAX_FALSE_ALARMS. For the rest, the choice minimises wrong
 answers plus half the "Did you mean" replies, within the targets on in-scope fallback and MedQuAD.
@@ -37,9 +37,9 @@ MAX_MEDQUAD_TOPIC = 0.05
 FALLBACK_COST = 0.5
 
 
-URGENT_SIMILARITY = [0.5, 0.55, 0.6, 0.65, 0.7]
+URGENT_SIMILARITY = [0.5, 0.55, 0.6, 0.65, 0.7, 1.01]  # 1.01: no nearest-example detection
 URGENT_MARGIN = [-0.05, -0.02, 0.0, 0.02, 0.05]
-URGENT_PROBABILITY = [0.1, 0.15, 0.2, 0.3, 0.5]
+URGENT_PROBABILITY = [0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.01]  # 1.01: only when urgent is the classifier's first choice
 # Missing an emergency is far worse than a false alarm: the most urgent messages caught, with at most this share of
 # ordinary side-effect questions (and other dev messages) given the urgent guidance
 MAX_FALSE_ALARMS = 0.05
