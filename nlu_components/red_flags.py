@@ -72,6 +72,7 @@ class RedFlags:
             group: [re.compile(p) for p in patterns] for group, patterns in spec["symptoms"].items()
         }
         self.general_question = re.compile(spec["general_question"])
+        self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
         self.personal = re.compile(spec["personal"])
         self.spellings = {str(k): str(v) for k, v in (spec.get("spellings") or {}).items()}
         self._misspelt = (
@@ -90,13 +91,16 @@ class RedFlags:
         for norm in self._forms(text):
             for group, patterns in self.symptoms.items():
                 if any(p.search(norm) for p in patterns):
-                    return None if group != SELF_HARM and self.is_general_question(text) else group
+                    return None if group != SELF_HARM and self.is_not_happening(text) else group
         return None
 
-    def is_general_question(self, text: str) -> bool:
-        """A question about what treatment can cause, about nobody in particular: not an emergency."""
+    def is_not_happening(self, text: str) -> bool:
+        """A question about what treatment can cause, about nobody in particular, or about a sign that is over or
+        only imagined, with nothing said to be happening now: not an emergency."""
         norm = normalise(text)
-        return bool(self.general_question.search(norm)) and not self.personal.search(norm)
+        if self.general_question.search(norm) and not self.personal.search(norm):
+            return True
+        return bool(self.not_now.search(norm)) and not self.now.search(norm)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -207,7 +211,7 @@ class RedFlagDetector(GraphComponent):
         group, how = self.red_flags.match(text), "phrases"
         scores, nearest_is_self_harm = self._scores(message)
         message.set(SCORES_KEY, scores, add_to_output=True)
-        if group is None and not self.red_flags.is_general_question(text):
+        if group is None and not self.red_flags.is_not_happening(text):
             close = (
                 scores["similarity"] >= self.config["min_similarity"]
                 and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]

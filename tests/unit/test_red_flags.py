@@ -170,3 +170,29 @@ def test_long_messages_are_judged_sentence_by_sentence():
     text = "We saw the doctor on Monday. She said all was fine. Now he has a fever. Anyway, how often is it given?"
     assert len(sentences(text)) == 4
     assert sentences("just one sentence here") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i had a seizure years ago, can i still get immunotherapy",
+        "my colitis from ipi went away last year, will it come back",
+        "her pneumonitis is fully resolved, can she restart keytruda",
+    ],
+)
+def test_a_warning_sign_that_is_over_is_a_question(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the rash cleared up but now i cant breathe",
+        "he had a seizure years ago and just had another one",
+        "what if my chest pain is from the keytruda",
+        "my dad is confused and doesnt know where he is, what does it mean",
+        "does confusion count as an emergency? my wife is confused",
+    ],
+)
+def test_a_sign_happening_now_is_urgent_whatever_else_is_said(red_flags, text):
+    assert red_flags.match(text) is not None
