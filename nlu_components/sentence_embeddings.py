@@ -1,5 +1,5 @@
 """A Rasa featurizer that gives each message its all-MiniLM-L6-v2 sentence embedding as dense sentence features
-(for Rasa's SklearnIntentClassifier and the scope gate)."""
+(for the intent classifier and the scope gate)."""
 
 from __future__ import annotations
 
