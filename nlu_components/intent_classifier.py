@@ -116,7 +116,7 @@ class EmbeddingAndLettersClassifier(IntentClassifier, GraphComponent):
         if self.model is None or not todo:
             return messages
         probabilities = self.model.predict_proba(self._features(todo))
-        for message, row in zip(todo, probabilities):
+        for message, row in zip(todo, probabilities, strict=True):
             order = np.argsort(row)[::-1][: self.config["ranking_length"]]
             ranking = [{"name": str(self.model.classes_[i]), "confidence": float(row[i])} for i in order]
             message.set("intent", ranking[0], add_to_output=True)

@@ -1,7 +1,8 @@
 """The frozen independent urgent-symptom set (tests/urgent/independent.yml), end to end over REST and SMS on one real
 Rasa server: the urgent guidance comes first for at least 98% of the urgent messages (a floor against regressions:
 the issue's target is every one, and `make bench` reports how far we are from it); at most 5% of the ordinary
-side-effect questions get it. Written by a helper who never saw the red-flag phrases or the training data; never tuned on."""
+side-effect questions get it. Written by a helper who never saw the red-flag phrases or the training data; never
+tuned on."""
 
 from __future__ import annotations
 
