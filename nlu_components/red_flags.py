@@ -11,6 +11,7 @@ a `urgent_kind` entity (`self_harm` or `symptom`) so the urgent guidance can put
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Pattern, Tuple
@@ -31,6 +32,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
 
 URGENT_INTENT = "report_urgent_symptom"
 RED_FLAGS_FILE = Path(__file__).with_name("red_flags.yml")
@@ -168,7 +171,9 @@ class RedFlagDetector(GraphComponent):
             else:
                 other.append(embedding)
         if not urgent or not other:
-            raise ValueError("RedFlagDetector needs dense sentence features and urgent and other examples")
+            # a pipeline without sentence embeddings (the DIET one the bench compares): phrases and classifier only
+            logger.warning("RedFlagDetector: no sentence features or no urgent examples; nearest-example check off")
+            urgent, other, self_harm = [np.zeros((0, 1), np.float32)], [np.zeros((0, 1), np.float32)], []
         with self.model_storage.write_to(self.resource) as folder:
             np.savez(folder / EXAMPLES_FILE, urgent=np.vstack(urgent), other=np.vstack(other), self_harm=self_harm)
         return self.resource
