@@ -13,7 +13,7 @@ SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
 MODEL := models/immuno.tar.gz
 MODEL_TIME := models/immuno.train.json
 WEB_DEPS := web/node_modules/.package-lock.json
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_MODEL)
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(wildcard nlu_components/*.yml) $(SPACY_MODEL)
 
 # Every verb sees the settings in .env (see .env.example); a setting given on make's command line wins.
 ENV_FILE ?= .env

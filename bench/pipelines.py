@@ -70,7 +70,8 @@ def write_config(name: str, epochs: Optional[int]) -> Path:
 
 def _training_inputs() -> List[Path]:
     files = [ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]
-    return files + sorted((ROOT / "nlu_components").glob("*.py")) + [ROOT / "spacy_pipeline" / "build.py"]
+    components = sorted((ROOT / "nlu_components").glob("*.py")) + sorted((ROOT / "nlu_components").glob("*.yml"))
+    return files + components + [ROOT / "spacy_pipeline" / "build.py"]
 
 
 def _fingerprint(config: Path) -> str:

@@ -76,6 +76,7 @@ class RedFlags:
         }
         self.general_question = re.compile(spec["general_question"])
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
+        self.over_now = re.compile(spec["over_now"])
         self.personal = re.compile(spec["personal"])
         self.spellings = {str(k): str(v) for k, v in (spec.get("spellings") or {}).items()}
         self._misspelt = (
@@ -103,7 +104,7 @@ class RedFlags:
         norm = normalise(text)
         if self.general_question.search(norm) and not self.personal.search(norm):
             return True
-        return bool(self.not_now.search(norm)) and not self.now.search(norm)
+        return bool(self.not_now.search(norm)) and not self.now.search(self.over_now.sub(" ", norm))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

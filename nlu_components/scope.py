@@ -204,5 +204,8 @@ class ScopeGate(GraphComponent):
             "classified_intent": guess,
         }
         message.set(SCOPE_KEY, decision, add_to_output=True)
+        words = [t.text for t in message.get(TOKENS_NAMES[TEXT]) or [] if t.text.isalpha()]
+        if intent.get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME and words and len(unknown) == len(words):
+            return  # unsure and not one word we know ("blorp zanq"): "I didn't understand", not "that's not our topic"
         if not about:
             message.set(INTENT, {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}, add_to_output=True)

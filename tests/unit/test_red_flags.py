@@ -196,3 +196,8 @@ def test_a_warning_sign_that_is_over_is_a_question(red_flags, text):
 )
 def test_a_sign_happening_now_is_urgent_whatever_else_is_said(red_flags, text):
     assert red_flags.match(text) is not None
+
+
+def test_being_fine_now_does_not_make_an_old_sign_current(red_flags):
+    assert red_flags.match("she had a seizure years ago and is fine now, can she have car t") is None
+    assert red_flags.match("he had a seizure years ago and now he is having another") is not None
