@@ -10,12 +10,20 @@ import pytest
 import yaml
 
 from actions.triage import pseudonym
+from nlu_components.red_flags import SELF_HARM, RedFlags
 from tests.conftest import ROOT
 from tests.e2e.conftest import SENDER_HASH_KEY
 from tests.receiver import wait_for
 from tests.unit.test_red_flags import NOT_URGENT, URGENT
 
-URGENT_GUIDANCE = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_urgent_guidance"][0]["text"]
+GUIDANCE = [
+    v
+    for v in yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_urgent_guidance"]
+    if not v.get("channel")
+]
+# the guidance for a symptom (the variation with no condition); thoughts of self-harm get the 988 one first
+URGENT_GUIDANCE = next(v["text"] for v in GUIDANCE if not v.get("condition"))
+SELF_HARM_GUIDANCE = next(v["text"] for v in GUIDANCE if v.get("condition"))
 SIDE_EFFECT_QUESTIONS = [q for q in NOT_URGENT if "cause" in q or "side effect" in q] + [
     "how long do the side effects of immunotherapy last",
     "can keytruda make you tired",
@@ -30,7 +38,8 @@ def texts(replies):
 @pytest.mark.parametrize("message", URGENT)
 def test_every_urgent_phrasing_gets_the_urgent_guidance_first(bot, message):
     replies = texts(bot.send(message, bot.new_sender()))
-    assert replies[0] == URGENT_GUIDANCE
+    expected = SELF_HARM_GUIDANCE if RedFlags().match(message) == SELF_HARM else URGENT_GUIDANCE
+    assert replies[0] == expected
 
 
 @pytest.mark.parametrize("question", SIDE_EFFECT_QUESTIONS)
@@ -49,7 +58,8 @@ def tickets_for(servers, sender):
     [
         (["i want to talk to a real person"], "requested_human", "routine"),
         (["my husband fainted after his infusion"], "urgent_symptom", "urgent"),
-        (["¿Qué es la inmunoterapia?", "https://example.com/page"], "not_understood", "routine"),
+        # what the FallbackClassifier makes of messages it is unsure of, and "Something else" twice
+        (["/nlu_fallback", "/out_of_scope", "/nlu_fallback", "/out_of_scope"], "not_understood", "routine"),
         (["can you recommend a good pizza place near me", "yes please"], "out_of_scope", "routine"),
     ],
 )

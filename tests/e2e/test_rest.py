@@ -7,6 +7,7 @@ import pytest
 from actions.content import load_content
 
 CONTENT = load_content()
+ADVICE = CONTENT.templates["advice"].split("{advice}")[0]  # "From this assistant, not from NCI: "
 
 # One fresh question per topic, as a person might write it (not in the training data).
 QUESTIONS = {
@@ -34,6 +35,13 @@ def texts(replies):
     return [r.get("text", "") for r in replies]
 
 
+def split_answer(replies):
+    """NCI's part of an answer, up to its source line (a message without buttons reaches REST one paragraph at a
+    time), and what follows it: the assistant's own advice, apart, with the follow-up buttons on the last message."""
+    [at] = [k for k, r in enumerate(replies) if "Source:" in r.get("text", "")]
+    return "\n\n".join(texts(replies[: at + 1])), replies[at + 1 :]
+
+
 def test_there_is_a_question_for_every_topic():
     assert set(QUESTIONS) == set(CONTENT.topics)
 
@@ -43,10 +51,15 @@ def test_each_topic_gets_its_answer_with_the_source_link(bot, intent, question):
     answer = CONTENT.topics[intent].answer
     replies = bot.send(question, bot.new_sender())
     assert replies, "no reply"
-    reply = replies[-1]
-    assert answer.web in reply["text"]
-    assert answer.source.url in reply["text"]
-    assert [b["payload"] for b in reply.get("buttons", [])] == [f"/{f}" for f in CONTENT.topics[intent].follow_ups]
+    nci, after = split_answer(replies)
+    assert answer.web in nci and answer.source.url in nci
+    assert ADVICE not in nci  # our own advice is never shown as NCI's
+    if CONTENT.topics[intent].advice:
+        assert after and after[0]["text"].startswith(ADVICE)
+    else:
+        assert not after
+    buttons = replies[-1].get("buttons", [])
+    assert [b["payload"] for b in buttons] == [f"/{f}" for f in CONTENT.topics[intent].follow_ups]
 
 
 def test_how_given_mentions_the_iv_route(bot):
@@ -67,14 +80,14 @@ def test_urgent_messages_get_the_urgent_guidance_first(bot, message):
 def test_a_follow_up_question_stays_on_the_therapy_and_tell_me_more_goes_deeper(bot):
     sender = bot.new_sender()
     bot.send("what are checkpoint inhibitors", sender)
-    reply = texts(bot.send("what about side effects?", sender))[-1]
+    reply, _ = split_answer(bot.send("what about side effects?", sender))
     assert CONTENT.topics["ask_side_effects"].variants["checkpoint inhibitor"].web in reply
-    more = texts(bot.send("tell me more", sender))[-1]
+    more, _ = split_answer(bot.send("tell me more", sender))
     assert more.startswith(CONTENT.topics["ask_side_effects"].answer.more)
 
 
 def test_a_named_drug_is_acknowledged_honestly(bot):
-    reply = texts(bot.send("what side effects does Keytruda have", bot.new_sender()))[-1]
+    reply, _ = split_answer(bot.send("what side effects does Keytruda have", bot.new_sender()))
     assert "Keytruda" in reply
     assert CONTENT.topics["ask_side_effects"].answer.web in reply
 
@@ -83,14 +96,6 @@ def test_asking_for_a_person_gives_every_way_to_reach_the_cis(bot):
     reply = " ".join(texts(bot.send("i want to talk to a real person", bot.new_sender())))
     for detail in ("1-800-4-CANCER", "1-800-422-6237", "LiveHelp", "NCIinfo@nih.gov", "9:00 a.m. to 9:00 p.m."):
         assert detail in reply
-
-
-def test_not_understood_twice_offers_the_cis_line(bot):
-    sender = bot.new_sender()
-    first = " ".join(texts(bot.send("¿Qué es la inmunoterapia?", sender)))
-    assert "say it another way" in first
-    second = " ".join(texts(bot.send("https://example.com/page", sender)))
-    assert "1-800-4-CANCER" in second
 
 
 @pytest.mark.parametrize(
