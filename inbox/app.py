@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, redirect
 from sanic.response import json as json_response
 
+from inbox.content_report import add_content_report
 from inbox.staff import parse_accounts, verify
 from inbox.store import TicketStore
 from service.clock import now, shown
@@ -227,6 +228,8 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
         if outcome == "handled":
             logger.info("Ticket %s marked handled by %s.", reference, staff.name)
         return redirect("/", status=303)
+
+    add_content_report(app, settings, page, signed_in)
 
     # ---- machines: the ticket webhook and the list ----
 
