@@ -13,6 +13,7 @@ SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
 MODEL := models/immuno.tar.gz
 MODEL_TIME := models/immuno.train.json
 WEB_DEPS := web/node_modules/.package-lock.json
+A11Y_DEPS := tests/a11y/node_modules/.package-lock.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_MODEL)
 
 # Every verb sees the settings in .env (see .env.example); a setting given on make's command line wins.
@@ -55,6 +56,10 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 
 web: $(WEB_DEPS)
+
+# axe-core for the accessibility tests, pinned in tests/a11y/package-lock.json.
+$(A11Y_DEPS): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright itself).
 browser:
@@ -118,6 +123,11 @@ report: $(INSTALLED)
 test-report: $(MODEL)
 	$(BIN)/python -m pytest tests/report
 
+# axe-core in Chromium over the demo page (widget open, buttons, feedback) and the inbox pages: 0 serious/critical;
+# the feedback control with the keyboard alone, bot messages in a live region.
+test-a11y: $(MODEL) $(WEB_DEPS) $(A11Y_DEPS) browser
+	$(BIN)/python -m pytest tests/a11y
+
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
@@ -143,7 +153,8 @@ bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
 test-bench: bench-quick
 	$(BIN)/python -m pytest tests/bench
 
-test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-reliability test-bench
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-report test-a11y \
+	test-reliability test-bench
 	@echo "make test: all checks passed"
 
 clean:

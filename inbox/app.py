@@ -210,7 +210,8 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
             return redirect("/sign-in", status=303)
         return page(
             "inbox.html",
-            refresh=REFRESH_SECONDS,
+            refresh=None if request.args.get("refresh") == "off" else REFRESH_SECONDS,  # WCAG 2.2.1: can be stopped
+            every=REFRESH_SECONDS,
             open_tickets=store.tickets("open"),
             handled=store.recently_handled(),
             staff=staff.name,
