@@ -135,3 +135,12 @@ def test_make_report_writes_the_three_files(trackers, tmp_path):
 def test_reports_are_not_committed():
     ignored = subprocess.run(["git", "check-ignore", "reports/unanswered.csv"], cwd=ROOT, capture_output=True)
     assert ignored.returncode == 0
+
+
+def test_the_report_bench_runs_and_prints_its_numbers():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.report_speed", "--conversations", "300"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Report over 300 conversations" in done.stdout and "s in all (target < 30 s)" in done.stdout
