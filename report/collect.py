@@ -8,9 +8,11 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, inspect, select
+from sqlalchemy.engine import make_url
 
 from service.clock import iso_utc, now
 from service.privacy import mask_all
@@ -207,10 +209,15 @@ class TrackerReader(Store):
 
     metadata = MetaData()  # nothing of ours to create
 
+    def missing(self) -> bool:
+        """An SQLite file that does not exist yet (no conversation stored): not created just to be read."""
+        url = make_url(self.url)
+        return url.get_backend_name() == "sqlite" and bool(url.database) and not Path(str(url.database)).exists()
+
     def events(self, since: float, kept_after: float) -> Iterator[Tuple[str, str, float, Optional[str], str]]:
         """(sender, kind, time, action name, data) of the user, action and slot events of every conversation whose
         last event is newer than `kept_after`, from the first event of the window on, in order."""
-        if not inspect(self.engine).has_table("events"):
+        if self.missing() or not inspect(self.engine).has_table("events"):
             return
         kept = select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id)
         kept = kept.having(func.max(EVENTS.c.timestamp) >= kept_after)

@@ -16,6 +16,7 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import LOGS
 
 FELL_BACK = "blorp zanq fimble, write to me at jo.doe@example.org"
+DECLINED = "frobnicate the wibble for my name is Ann Lee"
 
 
 def run_report(out: Path) -> Dict[str, str]:
@@ -37,6 +38,11 @@ def conversations(bot):
     lost = bot.new_sender()
     replies = bot.send(FELL_BACK, lost)
     assert replies, "no reply"
+    declined = bot.new_sender()
+    bot.send(DECLINED, declined)
+    assert any(
+        "say it another way" in r.get("text", "") for r in bot.send("/out_of_scope", declined)
+    )  # "Something else"
     happy, unhappy = bot.new_sender(), bot.new_sender()
     for sender, intent in ((happy, "feedback_helpful"), (unhappy, "feedback_not_helpful")):
         bot.send("what side effects can immunotherapy cause", sender)
@@ -56,6 +62,13 @@ def test_a_message_that_fell_back_is_listed_with_its_email_masked(conversations,
     assert row["text"] == "blorp zanq fimble, write to me at [email]"
     assert row["reason"] in ("fell_back", "declined_suggestion") and row["channel"] == "rest"
     assert "jo.doe" not in "".join(files.values())
+
+
+def test_a_declined_did_you_mean_is_listed_as_declined_with_the_name_masked(conversations, tmp_path):
+    listed = [r for r in rows(run_report(tmp_path / "reports")) if r["text"].startswith("frobnicate")]
+    assert [(r["text"], r["reason"]) for r in listed] == [
+        ("frobnicate the wibble for my name is [name]", "declined_suggestion")
+    ]
 
 
 def test_feedback_on_an_answer_is_counted_per_topic(conversations, tmp_path):

@@ -94,6 +94,7 @@ def test_nothing_beyond_retention_and_the_window(trackers):
 def test_an_empty_or_missing_store_gives_an_empty_report(tmp_path):
     findings = collect(tmp_path / "none.db", days=7, retention_days=30)
     assert (findings.conversations, findings.rows) == (0, [])
+    assert not (tmp_path / "none.db").exists()  # reading creates no store
     assert "0 conversations" in summary_md(findings, {})
 
 
