@@ -14,7 +14,7 @@ from actions.content import load_content
 from tests.a11y.axe import blocking
 from tests.conftest import ROOT
 from tests.e2e.conftest import LOGS
-from tests.e2e.test_web_widget import BOT_MESSAGES, TIMEOUT, ask
+from tests.e2e.test_web_widget import BOT_MESSAGES, SCREENSHOTS, TIMEOUT, ask
 
 CONTENT = load_content()
 FEEDBACK = ".ia-feedback"
@@ -47,6 +47,8 @@ def test_the_demo_page_with_a_conversation_and_feedback_has_no_serious_violation
     expect(page.locator(BOT_MESSAGES, has_text="revved up")).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(".rw-reply").first).to_be_visible(timeout=TIMEOUT)
     expect(page.locator(FEEDBACK).get_by_role("button", name="Helpful", exact=True)).to_be_visible(timeout=TIMEOUT)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget-feedback.png"), full_page=True)
     assert blocking(page) == []
 
 

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import LOGS
 
 FELL_BACK = "blorp zanq fimble, write to me at jo.doe@example.org"
-DECLINED = "frobnicate the wibble for my name is Ann Lee"
+DECLINED = "zanq blorp fimble from Dr. Patel"  # not understood (an in-scope-looking name would be out of scope)
 
 
 def run_report(out: Path) -> Dict[str, str]:
@@ -39,7 +39,7 @@ def conversations(bot):
     replies = bot.send(FELL_BACK, lost)
     assert replies, "no reply"
     declined = bot.new_sender()
-    bot.send(DECLINED, declined)
+    assert "Something else" in str(bot.send(DECLINED, declined))  # "Did you mean ...?" or "not sure"
     assert any(
         "say it another way" in r.get("text", "") for r in bot.send("/out_of_scope", declined)
     )  # "Something else"
@@ -65,10 +65,8 @@ def test_a_message_that_fell_back_is_listed_with_its_email_masked(conversations,
 
 
 def test_a_declined_did_you_mean_is_listed_as_declined_with_the_name_masked(conversations, tmp_path):
-    listed = [r for r in rows(run_report(tmp_path / "reports")) if r["text"].startswith("frobnicate")]
-    assert [(r["text"], r["reason"]) for r in listed] == [
-        ("frobnicate the wibble for my name is [name]", "declined_suggestion")
-    ]
+    listed = [r for r in rows(run_report(tmp_path / "reports")) if r["text"].startswith("zanq blorp")]
+    assert [(r["text"], r["reason"]) for r in listed] == [("zanq blorp fimble from Dr. [name]", "declined_suggestion")]
 
 
 def test_feedback_on_an_answer_is_counted_per_topic(conversations, tmp_path):
