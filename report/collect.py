@@ -283,7 +283,8 @@ STOP = set(
     """a about after again all also am an and any are as at be been but by can could did do does doing for from get
     had has have how i if in into is it its just me more my no not of on or our should so some than that the their
     them then there these they this to too up us was we were what when where which who why will with would you your
-    im dont cant ive please thanks thank hi hello name email phone ok okay yes much many one""".split()
+    im dont cant ive please thanks thank hi hello name email phone ok okay yes much many one whether like know want
+    need really still even""".split()
 )
 
 

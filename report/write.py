@@ -4,6 +4,7 @@ reports/nlu-candidates.yml (Rasa's NLU format, for an editor to check: never add
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections import defaultdict
 from pathlib import Path
@@ -91,8 +92,10 @@ def summary_md(findings: Findings, titles: Mapping[str, str]) -> str:
 
 
 def _cell(text: str, limit: int = 120) -> str:
+    """A person's text for a Markdown table cell: one line, no column break, and never read as HTML."""
     text = " ".join(text.split()).replace("|", "/")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return html.escape(text, quote=False)
 
 
 def nlu_candidates(findings: Findings) -> str:

@@ -117,6 +117,12 @@ def test_a_formula_in_a_message_stays_text_in_the_csv(tmp_path):
     assert "'=HYPERLINK(1)" in unanswered_csv(collect(db, days=7, retention_days=30))
 
 
+def test_html_in_a_message_stays_text_in_the_summary(tmp_path):
+    db = save(tmp_path / "t.db", Conversation("x").says("<img src=x onerror=alert(1)> | pizza", "out_of_scope"))
+    summary = summary_md(collect(db, days=7, retention_days=30), {})
+    assert "<img" not in summary and "&lt;img src=x onerror=alert(1)&gt; / pizza" in summary
+
+
 def test_themes_count_words_once_per_message(trackers):
     words = {word: n for word, n, _ in themes(collect(trackers, days=7, retention_days=30).rows)}
     assert "pizza" in words and "the" not in words
