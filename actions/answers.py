@@ -12,6 +12,7 @@ from actions.content import Answer, Content, Topic, load_content, sms_answer
 
 SMS_CHANNELS = {"twilio"}
 MARKDOWN_CHANNELS = {"socketio"}  # rasa-webchat renders Markdown (and escapes HTML)
+FEEDBACK_CHANNELS = {"socketio"}  # the widget's helpful / not helpful control
 URGENT_INTENT = "report_urgent_symptom"
 RED_FLAG_KEY = "red_flag"  # set in the parse data by nlu_components.red_flags.RedFlagDetector
 THERAPY_ENTITIES = ("therapy_type", "drug")
@@ -40,12 +41,21 @@ def utter_with_advice(
     """The answer (NCI's information and its source), then the assistant's own advice for the topic as a message of
     its own, so nobody takes it for NCI's; the follow-up topics come with the last message."""
     buttons = follow_up_buttons(content, topic)  # the SMS channel shows them as a numbered list
+    extra = feedback_for(tracker, topic)
     if topic.advice is None:
-        dispatcher.utter_message(text=text, buttons=buttons)
+        dispatcher.utter_message(text=text, buttons=buttons, **extra)
         return
     dispatcher.utter_message(text=text)
     template, advice = ("sms_advice", topic.advice.sms) if is_sms(tracker) else ("advice", topic.advice.web)
-    dispatcher.utter_message(text=content.templates[template].format(advice=advice), buttons=buttons)
+    dispatcher.utter_message(text=content.templates[template].format(advice=advice), buttons=buttons, **extra)
+
+
+def feedback_for(tracker: Tracker, topic: Topic) -> Dict[str, Any]:
+    """For the web widget only: which topic the answer is about, so it can offer its feedback control (SMS never:
+    a prompt would cost the person a message; channels/web.py passes it on)."""
+    if tracker.get_latest_input_channel() not in FEEDBACK_CHANNELS:
+        return {}
+    return {"feedback": {"topic": topic.intent, "title": topic.title}}
 
 
 def _named(tracker: Tracker, entity: str) -> List[Dict[str, Any]]:

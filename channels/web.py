@@ -47,6 +47,32 @@ def read_message(data: Any, metadata_key: str) -> Union[str, tuple[str, str, Opt
     return session_id, clean_text(text), metadata if isinstance(metadata, dict) else None
 
 
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socketio output, passing on which topic an answer is about (`feedback`, set by the answer actions) as
+    the last message part's metadata: the widget shows its helpful / not helpful control for it."""
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        feedback = kwargs.get("feedback")
+        if not isinstance(feedback, dict):
+            await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+            return
+        messages: List[Dict[str, Any]] = [{"text": part, "quick_replies": []} for part in text.strip().split("\n\n")]
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
+        messages[-1]["metadata"] = {"feedback": feedback}  # rasa-webchat takes metadata off before showing it
+        for message in messages:
+            await self._send_message(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        if isinstance(kwargs.get("feedback"), dict):
+            await self.send_text_with_buttons(recipient_id, text, [], **kwargs)
+        else:
+            await super().send_text_message(recipient_id, text, **kwargs)
+
+
 class WebChatInput(SocketIOInput):
     """Rasa's socketio channel for the rasa-webchat widget, with the session room joined and allowed origins."""
 
@@ -84,7 +110,7 @@ class WebChatInput(SocketIOInput):
             session_id, text, metadata = message
             # replies go to the session's room (every tab of it) when sessions persist, else to this socket
             recipient = session_id if self.session_persistence else sid
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WebChatOutput(sio, self.bot_message_evt)
             odd = odd_message_reply(text)
             if odd:  # readable but not answerable: the person is told what to do
                 await output.send_text_message(recipient, odd)

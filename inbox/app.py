@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, redirect
 from sanic.response import json as json_response
 
+from inbox.content_report import add_content_report
 from inbox.staff import parse_accounts, verify
 from inbox.store import TicketStore
 from service.clock import now, shown
@@ -209,7 +210,8 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
             return redirect("/sign-in", status=303)
         return page(
             "inbox.html",
-            refresh=REFRESH_SECONDS,
+            refresh=None if request.args.get("refresh") == "off" else REFRESH_SECONDS,  # WCAG 2.2.1: can be stopped
+            every=REFRESH_SECONDS,
             open_tickets=store.tickets("open"),
             handled=store.recently_handled(),
             staff=staff.name,
@@ -227,6 +229,8 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
         if outcome == "handled":
             logger.info("Ticket %s marked handled by %s.", reference, staff.name)
         return redirect("/", status=303)
+
+    add_content_report(app, settings, page, signed_in)
 
     # ---- machines: the ticket webhook and the list ----
 

@@ -1,5 +1,5 @@
-"""Keeping people's details out of tickets, stores and logs: keyed hashes, masking of phone numbers and email
-addresses, and which clients count as this machine."""
+"""Keeping people's details out of tickets, stores, reports and logs: keyed hashes, masking of phone numbers,
+email addresses and names, and which clients count as this machine."""
 
 from __future__ import annotations
 
@@ -25,6 +25,32 @@ def mask(text: str) -> str:
     """The text with email addresses and phone numbers replaced (and any broken characters made valid)."""
     text = text.encode("utf-8", "replace").decode("utf-8")
     return PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+
+
+# A name is only recognised where people introduce one ("my name is Ann", "I'm Ann Lee", "Dr. Patel",
+# "my husband Tom"): a capitalised word elsewhere is more often a drug or a cancer than a person.
+_NAMED = r"(?:[A-Z][a-z'\u00c0-\u024f-]+)(?:\s+[A-Z][a-z'\u00c0-\u024f-]+)?"
+_RELATIVE = (
+    r"wife|husband|partner|son|daughter|mother|mom|mum|father|dad|brother|sister|friend|aunt|uncle|"
+    r"grandmother|grandfather|grandma|grandpa|doctor|oncologist|nurse"
+)
+NAME = re.compile(
+    r"(?:(?i:\b(?:my name is|my name's|name:|i am called|i'm called|call me|this is|signed|regards,?|thanks,?)\s+)"
+    r"|(?i:\bi(?:'m| am)\s+)(?=[A-Z][a-z]+(?:[\s,.!]|$)(?!\s*(?i:years|from|on|in|a|an|the|not|so|very|on)\b))"
+    r"|\b(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+"
+    r"|(?i:\bmy\s+(?:" + _RELATIVE + r"),?\s+))"
+    r"(" + _NAMED + r")"
+)
+
+
+def mask_names(text: str) -> str:
+    """The text with the names people introduce replaced by [name]."""
+    return NAME.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[name]", text)
+
+
+def mask_all(text: str) -> str:
+    """Email addresses, phone numbers and introduced names masked: for what editors read in reports."""
+    return mask_names(mask(text))
 
 
 def is_loopback(host: str) -> bool:

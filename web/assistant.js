@@ -35,9 +35,75 @@
     });
   }
 
+  // "Was this answer helpful?" for the latest topic answer: a bar of its own under the chat (never among the
+  // follow-up buttons), with real buttons and a status message. The bot names the topic in the answer's metadata
+  // (channels/web.py); the feedback goes back as a payload with the topic, and the person sees "Helpful" or
+  // "Not helpful" as their message. Every text is set with textContent: nothing is read as HTML.
+  function feedbackBar(root, widget) {
+    var bar = document.createElement("section");
+    bar.className = "ia-feedback";
+    bar.setAttribute("aria-label", "Feedback on the last answer");
+    bar.hidden = true;
+    root.insertAdjacentElement("afterend", bar);
+
+    function send(intent, shown, topic) {
+      var payload = "/" + intent + JSON.stringify({ feedback_topic: topic });
+      if (widget.current) widget.current.sendMessage(payload, shown);
+    }
+
+    function thank(text, focusInput) {
+      bar.replaceChildren();
+      var status = document.createElement("p");
+      status.setAttribute("role", "status");
+      status.tabIndex = -1;
+      status.textContent = text;
+      bar.appendChild(status);
+      var input = root.querySelector(".rw-new-message");
+      if (focusInput && input) input.focus(); else status.focus();
+    }
+
+    function button(label, className, onClick) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = className;
+      b.textContent = label;
+      b.addEventListener("click", onClick);
+      return b;
+    }
+
+    return function show(feedback) {
+      if (!feedback || typeof feedback.topic !== "string") return;
+      var title = typeof feedback.title === "string" ? feedback.title : "this topic";
+      bar.replaceChildren();
+      var question = document.createElement("p");
+      question.id = "ia-feedback-question";
+      question.textContent = "Was the answer on \u201c" + title + "\u201d helpful?";
+      var group = document.createElement("div");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-labelledby", question.id);
+      group.appendChild(button("Helpful", "ia-feedback-yes", function () {
+        send("feedback_helpful", "Helpful", feedback.topic);
+        thank("Thank you for your feedback.", false);
+      }));
+      group.appendChild(button("Not helpful", "ia-feedback-no", function () {
+        send("feedback_not_helpful", "Not helpful", feedback.topic);
+        thank("Thank you. Please type what you were looking for.", true);
+      }));
+      bar.appendChild(question);
+      bar.appendChild(group);
+      bar.hidden = false;
+    };
+  }
+
   function start(options) {
     var root = document.querySelector(options.selector);
+    var widget = { current: null };
+    var showFeedback = feedbackBar(root, widget);
     WebChat.default({
+      innerRef: function (handle) { widget.current = handle; },
+      onSocketEvent: {
+        bot_uttered: function (message) { if (message && message.metadata) showFeedback(message.metadata.feedback); },
+      },
       selector: options.selector,
       socketUrl: options.socketUrl,
       socketPath: "/socket.io/",
