@@ -11,7 +11,7 @@ from typing import Union
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # 8 or more digits, with the spaces, dots, dashes and brackets people write phone numbers with
-PHONE = re.compile(r"(?<![\w])\+?(?:\d[\s().-]{0,2}){7,}\d(?![\w])")
+PHONE = re.compile(r"(?<![\w(])\+?\(?(?:\d[\s().-]{0,2}){7,}\d(?![\w])")
 
 
 def keyed_hash(value: str, key: Union[str, bytes], length: int) -> str:

@@ -157,7 +157,7 @@ def test_a_long_message_that_may_describe_an_emergency_still_gets_the_urgent_gui
     body = ("My dad started his infusions last month and we have been worried. " * 30) + "Now he can't breathe."
     assert len(body) >= 2000
     replies = phone.ask(body)
-    assert "911" in replies[0] and "emergency room" in replies[0]
+    assert "911" in replies[0] and ("go to the ER" in replies[0] or "emergency room" in replies[0])
 
 
 def test_control_characters_are_dropped_and_the_question_answered(phone):

@@ -32,6 +32,7 @@ HOURS = handoff_content()["hours"]
     [
         ("call me at 555-123-4567 please", "call me at [phone] please"),
         ("my number is +1 (202) 555 0143", "my number is [phone]"),
+        ("call (202) 555-0143 after 5", "call [phone] after 5"),
         ("text 2025550143", "text [phone]"),
         ("email jane.doe+care@example.org thanks", "email [email] thanks"),
         ("stage 4 lung cancer, 3 cycles", "stage 4 lung cancer, 3 cycles"),
