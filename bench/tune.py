@@ -1,6 +1,7 @@
 """Picks the thresholds of the urgent check, the FallbackClassifier and the scope gate on the tuning sets only
-(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each
-message is parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies them.
+(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets.
+Each message is parsed once; every threshold setting is then replayed on the parse results, the way the pipeline
+applies them.
 
 The urgent check catches the most urgent messages within MAX_FALSE_ALARMS. For the rest, the choice minimises wrong
 answers plus half the "Did you mean" replies, within the targets on in-scope fallback and MedQuAD.
