@@ -26,7 +26,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox test-reliability flush-outbox retention staff-password bench bench-quick test-bench browser lint \
+	test-sms test-inbox test-reliability test-scale scale-servers run-scaled flush-outbox retention staff-password bench bench-quick test-bench browser lint \
 	clean
 
 help:
@@ -59,6 +59,13 @@ web: $(WEB_DEPS)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL 15, Redis and nginx for `make run-scaled` and `make test-scale`, installed when missing (each
+# is started as a throwaway server of ours, never as the system's service).
+PG_BIN := /usr/lib/postgresql/15/bin
+scale-servers:
+	@test -x $(PG_BIN)/initdb && command -v redis-server >/dev/null && command -v nginx >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 redis-server nginx >/dev/null; }
+
 # Trains only when the model is missing or older than its inputs; the training time is kept for `make bench-quick`.
 $(MODEL): $(TRAIN_INPUTS) requirements.txt | $(INSTALLED)
 	start=$$SECONDS && $(BIN)/rasa train --force --fixed-model-name immuno --out models \
@@ -79,8 +86,8 @@ shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
-	$(BIN)/ruff format --check actions bench channels inbox nlu_components scripts service spacy_pipeline tests
+	$(BIN)/ruff check actions bench channels inbox nlu_components replicas scripts service spacy_pipeline tests
+	$(BIN)/ruff format --check actions bench channels inbox nlu_components replicas scripts service spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -109,6 +116,11 @@ test-inbox: $(INSTALLED) browser
 test-reliability: $(MODEL)
 	$(BIN)/python -m pytest tests/reliability
 
+# Scale-out: the stores on a throwaway PostgreSQL, two action servers, two Rasa replicas on PostgreSQL and Redis
+# (at most two at a time: this machine has two cores), nginx in front; a few minutes.
+test-scale: $(MODEL) scale-servers
+	$(BIN)/python -m pytest tests/scale
+
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
@@ -134,7 +146,7 @@ bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
 test-bench: bench-quick
 	$(BIN)/python -m pytest tests/bench
 
-test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-reliability test-bench
+test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-reliability test-scale test-bench
 	@echo "make test: all checks passed"
 
 clean:
