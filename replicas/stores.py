@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import redis
-from rasa.core.lock_store import DEFAULT_SOCKET_TIMEOUT_IN_SECONDS, RedisLockStore
+import redis.lock
+from rasa.core.lock_store import DEFAULT_SOCKET_TIMEOUT_IN_SECONDS, LOCK_LIFETIME, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy.orm import sessionmaker
 
 from service.storage import create, database_url
+
+MUTEX_SECONDS = 5.0
 
 
 class SharedSQLTrackerStore(SQLTrackerStore):
@@ -31,10 +34,31 @@ class SharedSQLTrackerStore(SQLTrackerStore):
 
 
 class RedisUrlLockStore(RedisLockStore):
-    """Rasa's Redis lock store from `url: ${REDIS_URL}` (redis://[:password@]host:port/db, rediss:// for TLS)."""
+    """Rasa's Redis lock store from `url: ${REDIS_URL}` (redis://[:password@]host:port/db, rediss:// for TLS), made
+    safe for several replicas. Rasa 3.6's store changes a conversation's ticket queue by reading the whole queue
+    and writing it back, so two replicas taking a ticket at once both get the same number and handle the
+    conversation together, losing events (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, was reverted from
+    Rasa Open Source in RasaHQ/rasa#11428). Here each change of a queue holds a short Redis mutex."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         options = endpoint_config.kwargs
         super().__init__(key_prefix=options.get("key_prefix"))  # the client it makes is replaced before any use
         timeout = float(options.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT_IN_SECONDS))
         self.red = redis.StrictRedis.from_url(endpoint_config.url, socket_timeout=timeout)
+
+    def _mutex(self, conversation_id: str) -> redis.lock.Lock:
+        # expires by itself if its holder dies; a change of the queue takes a few milliseconds
+        name = f"mutex:{self.key_prefix}{conversation_id}"
+        return self.red.lock(name, timeout=MUTEX_SECONDS, blocking_timeout=MUTEX_SECONDS, sleep=0.002)
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        with self._mutex(conversation_id):
+            return super().issue_ticket(conversation_id, lock_lifetime)
+
+    def update_lock(self, conversation_id: str) -> None:
+        with self._mutex(conversation_id):
+            super().update_lock(conversation_id)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        with self._mutex(conversation_id):  # finishing and deleting together: a ticket taken between is kept
+            super().cleanup(conversation_id, ticket_number)

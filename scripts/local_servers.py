@@ -89,3 +89,94 @@ class LocalRedis:
             self.process.terminate()
             self.process.wait(timeout=20)
             self.process = None
+
+
+NGINX_CONF = """# Written by scripts/local_servers.py: nginx in front of {count} Rasa replicas.
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;  # request lines carry socket.io session ids; message texts and numbers never reach a log
+    client_body_temp_path {folder}/client_body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    # REST and SMS: the replica with the fewest requests in progress; a replica that refuses connections is left
+    # out for a while and the request goes to another. A POST already sent to a replica that dies is not sent
+    # again (nginx never repeats a non-idempotent request): the client gets a 502, never silence.
+    upstream rasa {{
+        least_conn;
+{servers}
+        keepalive 32;
+    }}
+    # socket.io: a browser stays on one replica (long-polling needs every request of a session on the same one)
+    upstream rasa_socketio {{
+        hash $remote_addr consistent;
+{servers}
+    }}
+    server {{
+        listen {host}:{port};
+        client_max_body_size 64k;
+        proxy_next_upstream error timeout http_502 http_503;
+        proxy_next_upstream_tries 2;
+        proxy_connect_timeout 2s;
+        proxy_read_timeout 60s;
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        location /socket.io/ {{
+            proxy_pass http://rasa_socketio;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_read_timeout 1h;
+        }}
+        location / {{
+            proxy_pass http://rasa;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }}
+    }}
+}}
+"""
+
+
+class LocalNginx:
+    """nginx on `host`:`port` balancing the Rasa replicas on `backends` (loopback ports), its files in `folder`."""
+
+    def __init__(self, folder: Path, port: int, backends: List[int], host: str = "127.0.0.1") -> None:
+        self.folder, self.port, self.backends, self.host = Path(folder), port, backends, host
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: Optional[subprocess.Popen] = None
+
+    def config(self) -> str:
+        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in self.backends)
+        return NGINX_CONF.format(count=len(self.backends), folder=self.folder, servers=servers, host=self.host,
+                                 port=self.port)  # fmt: skip
+
+    def start(self) -> LocalNginx:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.chmod(0o755)  # as root, nginx's workers run as nobody and keep their temporary files here
+        conf = self.folder / "nginx.conf"
+        conf.write_text(self.config(), encoding="utf-8")
+        command = ["nginx", "-p", str(self.folder), "-c", str(conf), "-g", "daemon off;"]
+        subprocess.run([*command[:-2], "-t", "-q"], check=True, capture_output=True, timeout=30)
+        log = (self.folder / "nginx.log").open("a")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited with {self.process.returncode}; see {self.folder}/error.log")
+            if (self.folder / "nginx.pid").exists():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx did not start in 30s; see {self.folder}/error.log")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
