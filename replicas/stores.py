@@ -4,11 +4,14 @@ lock store is Rasa's Redis store, configured by one URL so no password is writte
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any, Optional
 
 import redis
 import redis.lock
-from rasa.core.lock_store import DEFAULT_SOCKET_TIMEOUT_IN_SECONDS, LOCK_LIFETIME, RedisLockStore
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import DEFAULT_SOCKET_TIMEOUT_IN_SECONDS, LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
@@ -38,7 +41,12 @@ class RedisUrlLockStore(RedisLockStore):
     safe for several replicas. Rasa 3.6's store changes a conversation's ticket queue by reading the whole queue
     and writing it back, so two replicas taking a ticket at once both get the same number and handle the
     conversation together, losing events (RasaHQ/rasa#9213; the fix, ConcurrentRedisLockStore, was reverted from
-    Rasa Open Source in RasaHQ/rasa#11428). Here each change of a queue holds a short Redis mutex."""
+    Rasa Open Source in RasaHQ/rasa#11428). Here each change of a queue holds a short Redis mutex.
+
+    A replica that dies (kill -9) leaves its ticket in the queue until it expires. Rasa gives a waiting ticket the
+    same lifetime, counted from when it was issued, so it expires just after the dead one and its waiter then
+    waits for a number that never comes up (until the reply deadline). Here a waiting ticket is kept alive while
+    its replica waits, and a waiter whose ticket is gone anyway gets a LockError instead of waiting forever."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         options = endpoint_config.kwargs
@@ -54,6 +62,19 @@ class RedisUrlLockStore(RedisLockStore):
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         with self._mutex(conversation_id):
             return super().issue_ticket(conversation_id, lock_lifetime)
+
+    async def _acquire_lock(self, conversation_id: str, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        while True:
+            with self._mutex(conversation_id):
+                lock = self.get_lock(conversation_id)
+                mine = lock._ticket_for_ticket_number(ticket) if lock else None  # expired tickets go first
+                if lock is None or mine is None:
+                    raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+                if not lock.is_locked(ticket):
+                    return lock
+                mine.expires = time.time() + LOCK_LIFETIME  # still waiting: the lifetime counts from now
+                self.save_lock(lock)
+            await asyncio.sleep(wait_time_in_seconds)
 
     def update_lock(self, conversation_id: str) -> None:
         with self._mutex(conversation_id):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -123,7 +124,7 @@ http {{
         proxy_next_upstream error timeout http_502 http_503;
         proxy_next_upstream_tries 2;
         proxy_connect_timeout 2s;
-        proxy_read_timeout 60s;
+        proxy_read_timeout 120s;  # over the conversation lock's lifetime a dead replica's conversation waits
         proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
@@ -153,7 +154,7 @@ class LocalNginx:
         self.process: Optional[subprocess.Popen] = None
 
     def config(self) -> str:
-        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in self.backends)
+        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=2 fail_timeout=5s;" for port in self.backends)
         return NGINX_CONF.format(count=len(self.backends), folder=self.folder, servers=servers, host=self.host,
                                  port=self.port)  # fmt: skip
 
@@ -170,9 +171,11 @@ class LocalNginx:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"nginx exited with {self.process.returncode}; see {self.folder}/error.log")
-            if (self.folder / "nginx.pid").exists():
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return self
-            time.sleep(0.1)
+            except OSError:
+                time.sleep(0.1)
         raise RuntimeError(f"nginx did not start in 30s; see {self.folder}/error.log")
 
     def stop(self) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.receiver import Receiver
 from tests.reliability.test_load import QUESTIONS
-from tests.scale.cluster import Cluster, check_whole
+from tests.scale.cluster import Cluster, check_whole, user_texts
 from tests.servers import fresh_dir, snapshot_model
 
 LOGS = ROOT / "results" / "scale"
@@ -49,7 +49,7 @@ def test_a_conversation_alternating_between_the_replicas_keeps_every_event_in_or
     for number, message in enumerate(sent):
         cluster.send(cluster.rasa[number % 2].url, sender, message)
     events = cluster.events(sender)
-    assert [data["text"] for kind, _, data in events if kind == "user"] == sent  # exactly these, in this order
+    assert user_texts(events) == sent  # exactly these, in this order
     check_whole(events, sent, sender)
     assert redis_commands(redis_server.port) - before >= 2 * len(sent)  # each message locked its conversation there
 
@@ -94,3 +94,43 @@ def test_concurrent_conversations_through_nginx_lose_and_repeat_nothing(cluster)
     asyncio.run(load([cluster.nginx.url, cluster.nginx.url], conversations))
     for sender, sent in conversations.items():
         check_whole(cluster.events(sender), sent, sender)
+
+
+async def converse_through_a_crash(session, url: str, sender: str, messages: List[str], outcomes: list) -> None:
+    """One message after another, as a person would; each outcome is an answer (200) or an error status."""
+    for message in messages:
+        async with session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as r:
+            replies = await r.json() if r.status == 200 else None
+            outcomes.append((sender, message, r.status, bool(replies)))
+
+
+async def load_with_a_crash(cluster: Cluster, conversations: Dict[str, List[str]], kill_after: float) -> tuple:
+    """The outcome of every message, and how many there were when the replica was killed."""
+    outcomes: list = []
+    timeout = aiohttp.ClientTimeout(total=120)  # well over the lock lifetime a dead replica's conversation waits
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
+        talks = [converse_through_a_crash(session, cluster.nginx.url, s, m, outcomes) for s, m in conversations.items()]
+        load = asyncio.gather(*talks)
+        await asyncio.sleep(kill_after)
+        cluster.rasa[1].kill()  # kill -9: no clean shutdown, what is in flight on it is cut off
+        at_kill = len(outcomes)
+        await load
+    return outcomes, at_kill
+
+
+def test_kill_9_of_a_replica_under_load_loses_nothing_and_leaves_nobody_unanswered(cluster):
+    conversations = {new_sender(): QUESTIONS[:10] for _ in range(8)}
+    outcomes, at_kill = asyncio.run(load_with_a_crash(cluster, conversations, kill_after=1.0))
+    assert at_kill < len(outcomes) == 80  # killed mid-run; every message got an outcome, none was left in silence
+    answered = [(sender, message) for sender, message, status, replies in outcomes if status == 200]
+    errors = [status for _, _, status, _ in outcomes if status != 200]
+    assert all(replies for _, _, status, replies in outcomes if status == 200)
+    assert all(status in (502, 503, 504) for status in errors), errors
+    for sender in conversations:  # later messages are answered by the replica still alive
+        cluster.send(cluster.nginx.url, sender, "thanks")
+    for sender in conversations:
+        stored = user_texts(cluster.events(sender))
+        assert len(stored) == len(set(stored)), f"{sender}: a message was stored twice"
+        acknowledged = {message for who, message in answered if who == sender}
+        assert acknowledged <= set(stored), f"{sender}: an answered message is missing"
+        assert stored[-1] == "thanks"
