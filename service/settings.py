@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from pydantic import BaseSettings, ValidationError, validator
 
@@ -113,6 +114,18 @@ def medquad_file(current: Optional[Settings] = None) -> Path:
 def settings() -> Settings:
     """The process's settings, read once."""
     return Settings()
+
+
+def child_environment(**changes: Optional[str]) -> Dict[str, str]:
+    """This process's environment with `changes` (None removes a variable), for the servers a launcher starts:
+    they read their settings from it in turn (scripts/run_scaled.py)."""
+    env = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 def shell_exports(current: Settings) -> str:
