@@ -20,7 +20,9 @@ SHARED = {"database_variable": "DATABASE_URL", "redis_variable": "REDIS_URL"}
 class Cluster:
     """Replicas `rasa[0]`, `rasa[1]`, each calling its own action server, all on the same stores."""
 
-    def __init__(self, logs: Path, model: Path, postgres: LocalPostgres, redis: LocalRedis, receiver_url: str):
+    def __init__(
+        self, logs: Path, model: Path, postgres: LocalPostgres, redis: LocalRedis, receiver_url: str, **settings: str
+    ) -> None:
         self.postgres = postgres
         self.database_url = postgres.create_database("cluster")
         env = project_env(
@@ -32,6 +34,7 @@ class Cluster:
             REPLY_DEADLINE_SECONDS="60",  # every reply here must be Rasa's own answer, not the deadline apology
             TICKET_LOCK_LIFETIME="24",  # a dead replica's conversation waits this long for its lock
             ACTION_TIMEOUT_SECONDS="5",  # well under the lock lifetime (channels/guard.py checks)
+            **settings,
         )
         self.actions = [ActionServer(f"actions-{n}", logs, env) for n in range(2)]
         credentials = ROOT / "credentials.yml"

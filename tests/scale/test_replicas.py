@@ -12,11 +12,21 @@ from typing import Dict, Iterator, List
 import aiohttp
 import pytest
 
+from channels.sms.wording import load_messages
 from tests.conftest import ROOT
 from tests.receiver import Receiver
 from tests.reliability.test_load import QUESTIONS
 from tests.scale.cluster import Cluster, check_whole, user_texts
 from tests.servers import fresh_dir, snapshot_model
+from tests.sms.support import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    SENDER_ID_KEY,
+    TWILIO_NUMBER,
+    WEBHOOK_URL,
+    FakeTwilio,
+    Phone,
+)
 
 LOGS = ROOT / "results" / "scale"
 
@@ -26,11 +36,20 @@ def new_sender() -> str:
 
 
 @pytest.fixture(scope="module")
-def cluster(start_postgres, redis_server) -> Iterator[Cluster]:
+def fake_twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(start_postgres, redis_server, fake_twilio: FakeTwilio) -> Iterator[Cluster]:
     logs = fresh_dir(LOGS)
     model = snapshot_model(logs / "immuno.tar.gz")
+    sms = dict(TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_NUMBER=TWILIO_NUMBER)
+    sms.update(TWILIO_WEBHOOK_URL=WEBHOOK_URL, TWILIO_API_BASE_URL=fake_twilio.url, SMS_SENDER_ID_KEY=SENDER_ID_KEY)
     with Receiver() as receiver:
-        cluster = Cluster(logs, model, start_postgres(), redis_server, receiver.url)
+        cluster = Cluster(logs, model, start_postgres(), redis_server, receiver.url, **sms)
         try:
             cluster.start()
             yield cluster
@@ -77,6 +96,21 @@ def test_messages_of_one_conversation_sent_to_both_replicas_at_once_are_all_kept
     asyncio.run(load([rasa.url for rasa in cluster.rasa], conversations))
     for sender, sent in conversations.items():
         check_whole(cluster.events(sender), sent, sender)
+
+
+def test_a_stop_by_sms_on_one_replica_is_honoured_by_the_other(cluster, fake_twilio):
+    replies = load_messages().replies
+    phone = Phone(cluster.rasa[0], fake_twilio)
+    assert phone.ask("what is immunotherapy")
+    assert phone.ask("STOP") == [replies["stop"]]
+    phone.server = cluster.rasa[1]
+    phone.text("what is immunotherapy")
+    assert phone.new_replies(expect=False) == []
+    assert phone.ask("start") == [replies["start"]]
+    phone.server = cluster.rasa[0]
+    assert phone.ask("what is immunotherapy")
+    for log in LOGS.rglob("*.log"):  # the phone number never reaches a log in clear
+        assert phone.number not in log.read_text(encoding="utf-8", errors="replace"), log
 
 
 def test_the_conversation_goes_on_when_postgresql_restarts(cluster):
