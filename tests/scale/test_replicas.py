@@ -11,6 +11,7 @@ from typing import Dict, Iterator, List
 
 import aiohttp
 import pytest
+import socketio
 
 from channels.sms.wording import load_messages
 from tests.conftest import ROOT
@@ -29,6 +30,7 @@ from tests.sms.support import (
 )
 
 LOGS = ROOT / "results" / "scale"
+WEB_ORIGIN = "http://localhost:8080"  # allowed by the project's credentials.yml
 
 
 def new_sender() -> str:
@@ -111,6 +113,35 @@ def test_a_stop_by_sms_on_one_replica_is_honoured_by_the_other(cluster, fake_twi
     assert phone.ask("what is immunotherapy")
     for log in LOGS.rglob("*.log"):  # the phone number never reaches a log in clear
         assert phone.number not in log.read_text(encoding="utf-8", errors="replace"), log
+
+
+async def widget(url: str, session_id: str, replies: asyncio.Queue) -> socketio.AsyncClient:
+    """A browser's widget connected to one replica, in the session `session_id` (long-polling: the engine.io client
+    here needs a newer aiohttp for websockets than Rasa allows)."""
+    client, confirmed = socketio.AsyncClient(), asyncio.Event()
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.on("bot_uttered", replies.put)
+    await client.connect(url, headers={"Origin": WEB_ORIGIN}, transports=["polling"], wait_timeout=10)
+    await client.emit("session_request", {"session_id": session_id})
+    await asyncio.wait_for(confirmed.wait(), 10)
+    return client
+
+
+async def reply_across_replicas(cluster: Cluster) -> tuple:
+    session_id = uuid.uuid4().hex
+    on_first, on_second = asyncio.Queue(), asyncio.Queue()
+    watching = await widget(cluster.rasa[0].url, session_id, on_first)  # this tab is on the first replica
+    typing = await widget(cluster.rasa[1].url, session_id, on_second)  # the same person's other tab, on the second
+    try:
+        await typing.emit("user_uttered", {"message": "what is immunotherapy", "session_id": session_id})
+        return await asyncio.wait_for(on_first.get(), 30), await asyncio.wait_for(on_second.get(), 30)
+    finally:
+        await asyncio.gather(watching.disconnect(), typing.disconnect())
+
+
+def test_a_widget_reply_reaches_a_browser_connected_to_the_other_replica(cluster):
+    first, second = asyncio.run(reply_across_replicas(cluster))
+    assert first == second and "immune system" in first["text"]
 
 
 def test_the_conversation_goes_on_when_postgresql_restarts(cluster):
