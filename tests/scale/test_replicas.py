@@ -5,6 +5,7 @@ and a replica killed with kill -9 under load are both survived."""
 from __future__ import annotations
 
 import asyncio
+import random
 import subprocess
 import uuid
 from typing import Dict, Iterator, List
@@ -154,8 +155,8 @@ def test_the_conversation_goes_on_when_postgresql_restarts(cluster):
                 sender)  # fmt: skip
 
 
-def test_concurrent_conversations_through_nginx_lose_and_repeat_nothing(cluster):
-    conversations = {new_sender(): QUESTIONS[:6] for _ in range(8)}
+def test_50_conversations_of_20_messages_through_nginx_lose_and_repeat_nothing(cluster):
+    conversations = {new_sender(): random.Random(n).sample(QUESTIONS, len(QUESTIONS)) for n in range(50)}
     asyncio.run(load([cluster.nginx.url, cluster.nginx.url], conversations))
     for sender, sent in conversations.items():
         check_whole(cluster.events(sender), sent, sender)
