@@ -170,14 +170,16 @@ async def converse_through_a_crash(session, url: str, sender: str, messages: Lis
             outcomes.append((sender, message, r.status, bool(replies)))
 
 
-async def load_with_a_crash(cluster: Cluster, conversations: Dict[str, List[str]], kill_after: float) -> tuple:
-    """The outcome of every message, and how many there were when the replica was killed."""
+async def load_with_a_crash(cluster: Cluster, conversations: Dict[str, List[str]], kill_after: int) -> tuple:
+    """The outcome of every message, and how many there were when the replica was killed (once `kill_after` had
+    their outcome: mid-run however fast the replicas are)."""
     outcomes: list = []
     timeout = aiohttp.ClientTimeout(total=120)  # well over the lock lifetime a dead replica's conversation waits
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
         talks = [converse_through_a_crash(session, cluster.nginx.url, s, m, outcomes) for s, m in conversations.items()]
         load = asyncio.gather(*talks)
-        await asyncio.sleep(kill_after)
+        while len(outcomes) < kill_after:
+            await asyncio.sleep(0.01)
         cluster.rasa[1].kill()  # kill -9: no clean shutdown, what is in flight on it is cut off
         at_kill = len(outcomes)
         await load
@@ -185,18 +187,18 @@ async def load_with_a_crash(cluster: Cluster, conversations: Dict[str, List[str]
 
 
 def test_kill_9_of_a_replica_under_load_loses_nothing_and_leaves_nobody_unanswered(cluster):
-    conversations = {new_sender(): QUESTIONS[:10] for _ in range(8)}
-    outcomes, at_kill = asyncio.run(load_with_a_crash(cluster, conversations, kill_after=1.0))
-    assert at_kill < len(outcomes) == 80  # killed mid-run; every message got an outcome, none was left in silence
+    conversations = {new_sender(): QUESTIONS for _ in range(8)}
+    outcomes, at_kill = asyncio.run(load_with_a_crash(cluster, conversations, kill_after=24))
+    assert at_kill < len(outcomes) == 160  # killed mid-run; every message got an outcome, none was left in silence
     answered = [(sender, message) for sender, message, status, replies in outcomes if status == 200]
     errors = [status for _, _, status, _ in outcomes if status != 200]
     assert all(replies for _, _, status, replies in outcomes if status == 200)
     assert all(status in (502, 503, 504) for status in errors), errors
     for sender in conversations:  # later messages are answered by the replica still alive
-        cluster.send(cluster.nginx.url, sender, "thanks")
+        cluster.send(cluster.nginx.url, sender, "thank you")
     for sender in conversations:
         stored = user_texts(cluster.events(sender))
         assert len(stored) == len(set(stored)), f"{sender}: a message was stored twice"
         acknowledged = {message for who, message in answered if who == sender}
         assert acknowledged <= set(stored), f"{sender}: an answered message is missing"
-        assert stored[-1] == "thanks"
+        assert stored[-1] == "thank you"
