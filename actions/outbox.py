@@ -12,11 +12,13 @@ import logging
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Collection, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import requests
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, func, select, update
+from sqlalchemy.engine import Connection
 
 from service.settings import Settings, settings
 from service.storage import Store, delete_older, insert_new, kept_secret, secrets_table
@@ -61,21 +63,31 @@ class Outbox(Store):
             rows = db.execute(query.order_by(OUTBOX.c.created_at)).all()
         return [(key, json.loads(ticket)) for key, ticket in rows]
 
+    @contextmanager
+    def claim(self, due_only: bool = True, skip: Collection[str] = ()) -> Iterator[Optional[Claim]]:
+        """The oldest waiting ticket not in `skip`, locked for this transaction: on PostgreSQL another deliverer
+        (`FOR UPDATE SKIP LOCKED`) passes it by until this one has recorded the outcome, so each ticket is posted
+        once however many action servers deliver. None when nothing is waiting. SQLite (one process) has no row
+        locks; the receiver drops a repeat by its idempotency key."""
+        query = select(OUTBOX.c.idempotency_key, OUTBOX.c.ticket, OUTBOX.c.attempts)
+        query = query.where(OUTBOX.c.delivered_at.is_(None))
+        if due_only:
+            query = query.where(OUTBOX.c.next_attempt_at <= time.time())
+        if skip:
+            query = query.where(OUTBOX.c.idempotency_key.notin_(list(skip)))
+        query = query.order_by(OUTBOX.c.created_at).limit(1).with_for_update(skip_locked=True)
+        with self.engine.begin() as db:
+            row = db.execute(query).first()
+            yield Claim(db, row.idempotency_key, json.loads(row.ticket), row.attempts) if row else None
+
     def delivered(self, key: str) -> None:
         with self.engine.begin() as db:
-            db.execute(
-                update(OUTBOX).where(OUTBOX.c.idempotency_key == key).values(delivered_at=time.time(), last_error=None)
-            )
+            _delivered(db, key)
 
     def failed(self, key: str, error: str, retry_after: Optional[float] = None) -> None:
         with self.engine.begin() as db:
             attempts = db.execute(select(OUTBOX.c.attempts).where(OUTBOX.c.idempotency_key == key)).scalar_one()
-            delay = min(FIRST_RETRY * 2**attempts, MAX_BACKOFF) if retry_after is None else retry_after
-            db.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.idempotency_key == key)
-                .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=time.time() + delay, last_error=error[:200])
-            )
+            _failed(db, key, attempts, error, retry_after)
 
     def counts(self) -> Dict[str, int]:
         query = select(func.count(OUTBOX.c.delivered_at), func.count() - func.count(OUTBOX.c.delivered_at))
@@ -92,37 +104,69 @@ class Outbox(Store):
             return delete_older(db, OUTBOX.c.created_at, before.timestamp(), dry_run)
 
 
+class Claim(NamedTuple):
+    """A waiting ticket, locked in the open transaction `db` until its outcome is recorded there."""
+
+    db: Connection
+    key: str
+    ticket: Dict[str, Any]
+    attempts: int
+
+
+def _delivered(db: Connection, key: str) -> None:
+    db.execute(update(OUTBOX).where(OUTBOX.c.idempotency_key == key).values(delivered_at=time.time(), last_error=None))
+
+
+def _failed(db: Connection, key: str, attempts: int, error: str, retry_after: Optional[float]) -> None:
+    delay = min(FIRST_RETRY * 2**attempts, MAX_BACKOFF) if retry_after is None else retry_after
+    db.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.idempotency_key == key)
+        .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=time.time() + delay, last_error=error[:200])
+    )
+
+
 def deliver(outbox: Outbox, settings: Settings, due_only: bool = True) -> Dict[str, int]:
-    """Try to deliver the waiting tickets once; the receiver drops duplicates by their idempotency key."""
+    """Try to deliver each waiting ticket once, one claimed (locked) ticket at a time; the receiver drops
+    duplicates by their idempotency key."""
     result = {"delivered": 0, "failed": 0}
+    tried: List[str] = []
+    while True:
+        with outbox.claim(due_only, skip=tried) as claim:
+            if claim is None:
+                return result
+            tried.append(claim.key)
+            result[_post(claim, settings)] += 1
+
+
+def _post(claim: Claim, settings: Settings) -> str:
+    """Posts the claimed ticket and records the outcome in its transaction: "delivered" or "failed"."""
+    key, ticket = claim.key, claim.ticket
     token = settings.triage_webhook_token
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    for key, ticket in outbox.waiting(due_only):
-        try:
-            response = requests.post(
-                settings.triage_webhook_url,
-                json=ticket,
-                headers={**headers, "Idempotency-Key": key},
-                timeout=settings.triage_webhook_timeout,
-            )
-        except requests.RequestException as error:
-            status, problem = None, type(error).__name__
-        else:
-            status, problem = response.status_code, f"HTTP {response.status_code}"
-        if status in (200, 201):  # 200: the receiver already had it
-            outbox.delivered(key)
-            logger.info("Triage ticket %s delivered.", ticket["reference"])
-            result["delivered"] += 1
-            continue
-        result["failed"] += 1
-        if status is not None and 400 <= status < 500 and status not in (408, 429):
-            # refused for good: retrying will not help, so keep it for a person to look at (flush retries it)
-            outbox.failed(key, f"refused: {problem}", retry_after=REFUSED_RETRY)
-            logger.error("Triage ticket %s was refused by the webhook (%s).", ticket["reference"], problem)
-        else:
-            outbox.failed(key, problem)
-            logger.warning("Triage ticket %s not delivered yet (%s); will retry.", ticket["reference"], problem)
-    return result
+    try:
+        response = requests.post(
+            settings.triage_webhook_url,
+            json=ticket,
+            headers={**headers, "Idempotency-Key": key},
+            timeout=settings.triage_webhook_timeout,
+        )
+    except requests.RequestException as error:
+        status, problem = None, type(error).__name__
+    else:
+        status, problem = response.status_code, f"HTTP {response.status_code}"
+    if status in (200, 201):  # 200: the receiver already had it
+        _delivered(claim.db, key)
+        logger.info("Triage ticket %s delivered.", ticket["reference"])
+        return "delivered"
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        # refused for good: retrying will not help, so keep it for a person to look at (flush retries it)
+        _failed(claim.db, key, claim.attempts, f"refused: {problem}", REFUSED_RETRY)
+        logger.error("Triage ticket %s was refused by the webhook (%s).", ticket["reference"], problem)
+    else:
+        _failed(claim.db, key, claim.attempts, problem, None)
+        logger.warning("Triage ticket %s not delivered yet (%s); will retry.", ticket["reference"], problem)
+    return "failed"
 
 
 class OutboxWorker(threading.Thread):

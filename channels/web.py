@@ -3,7 +3,9 @@
 Rasa 3.6.21 calls `sio.enter_room(...)` without awaiting it, but with python-socketio 5.x it is a coroutine: with
 `session_persistence: true` the room is never joined and every reply goes to a room nobody is in. This channel
 registers the session handler again, awaiting it, and lets only the configured origins connect. Messages are
-checked (an `error` event answers one it cannot read) and always answered (channels/guard.py).
+checked (an `error` event answers one it cannot read) and always answered (channels/guard.py). With REDIS_URL set,
+several replicas share python-socketio's AsyncRedisManager, so a reply reaches the session's browsers whichever
+replica they are connected to.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from channels.guard import MAX_SENDER_CHARS, ReplyGuard, clean_text, odd_message_reply, valid_sender_id
+from service.settings import settings
+
+SOCKETIO_CHANNEL = "immuno-socketio"  # the Redis pub/sub channel the replicas' socket.io servers talk on
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +93,11 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        redis_url = settings().redis_url
+        if redis_url:  # before any browser connects: the manager is started at the first connection
+            sio.manager = AsyncRedisManager(redis_url, channel=SOCKETIO_CHANNEL)
+            sio.manager.set_server(sio)
+            sio.manager_initialized = False
         # An empty list would switch python-engineio's origin check off altogether: allow none instead.
         sio.eio.cors_allowed_origins = "*" if self.allowed_origins == ["*"] else (self.allowed_origins or [""])
 

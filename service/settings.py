@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from pydantic import BaseSettings, ValidationError, validator
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     enable_api: bool = False
     rasa_api_token: str = ""
     rasa_jwt_secret: str = ""
+    # several replicas (docs/deploy.md): one PostgreSQL for every store and Redis for the conversation locks; empty
+    # keeps today's single process, each store in its SQLite file below
+    database_url: str = ""  # postgresql://user:password@host:5432/db; when set, the four store settings follow it
+    redis_url: str = ""  # redis://[:password@]host:6379/0: Rasa's lock store (and the widget's socket.io manager)
     # conversations and privacy
     tracker_db: str = "data_store/trackers.db"
     retention_days: int = 30
@@ -68,6 +73,24 @@ class Settings(BaseSettings):
     def _webhook_follows_the_inbox(cls, value: str, values: dict) -> str:
         return value or f"http://127.0.0.1:{values.get('inbox_port', 8090)}/tickets"
 
+    @validator("database_url")
+    def _postgresql_only(cls, value: str) -> str:
+        if value.startswith("postgres://"):  # Heroku's and others' spelling; SQLAlchemy wants the full name
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value and not value.startswith(("postgresql://", "postgresql+psycopg2://")):
+            raise ValueError("must be a postgresql:// URL (or empty for the SQLite files)")
+        return value
+
+    @validator("redis_url")
+    def _redis_only(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be a redis:// or rediss:// URL (or empty for one process's own locks)")
+        return value
+
+    @validator("tracker_db", "inbox_db", "triage_outbox_path", "sms_store_path", always=True)
+    def _shared_database_holds_every_store(cls, value: str, values: dict) -> str:
+        return values.get("database_url") or value
+
     @validator("retention_days")
     def _at_least_a_day(cls, value: int) -> int:
         if value < 1:
@@ -91,6 +114,18 @@ def medquad_file(current: Optional[Settings] = None) -> Path:
 def settings() -> Settings:
     """The process's settings, read once."""
     return Settings()
+
+
+def child_environment(**changes: Optional[str]) -> Dict[str, str]:
+    """This process's environment with `changes` (None removes a variable), for the servers a launcher starts:
+    they read their settings from it in turn (scripts/run_scaled.py)."""
+    env = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
 
 
 def shell_exports(current: Settings) -> str:

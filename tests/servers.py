@@ -111,13 +111,21 @@ class Server:
     def command(self) -> List[str]:
         raise NotImplementedError
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Starts the process without waiting for it (several servers can then get ready side by side)."""
         log = self.logs_dir / f"{self.name}-{len(self.logs) + 1}.log"
         self.logs.append(log)
         self.process = subprocess.Popen(
             self.command(), cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT
         )
-        wait_until_up(f"{self.url}{self.health}", self.process, log)
+
+    def wait_until_up(self) -> None:
+        assert self.process is not None
+        wait_until_up(f"{self.url}{self.health}", self.process, self.logs[-1])
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_until_up()
 
     def stop(self) -> None:
         if self.process is not None:
@@ -153,7 +161,8 @@ class ActionServer(Server):
 
 
 class RasaServer(Server):
-    """`rasa run` with the project's endpoints (this action server, its own SQLite tracker store) and credentials."""
+    """`rasa run` with the project's endpoints (this action server, its own SQLite tracker store, or the stores
+    named in `shared`: scripts.endpoints) and credentials."""
 
     def __init__(
         self,
@@ -164,11 +173,13 @@ class RasaServer(Server):
         credentials: Path,
         actions: ActionServer,
         extra: Sequence[str] = (),
+        shared: Optional[Dict[str, str]] = None,
     ) -> None:
         super().__init__(name, logs, env)
         self.model, self.credentials, self.extra = model, credentials, list(extra)
-        self.tracker_db = logs / f"{name}-trackers.db"
-        self.endpoints = write_endpoints(logs / f"{name}-endpoints.yml", actions.port, self.tracker_db)
+        self.tracker_db = None if shared else logs / f"{name}-trackers.db"
+        target = logs / f"{name}-endpoints.yml"
+        self.endpoints = write_endpoints(target, actions.port, self.tracker_db, **(shared or {}))
 
     def command(self) -> List[str]:
         return [
@@ -176,7 +187,7 @@ class RasaServer(Server):
             "--endpoints", str(self.endpoints), "--credentials", str(self.credentials), *self.extra,
         ]  # fmt: skip
 
-    def start(self) -> None:
-        super().start()
+    def wait_until_up(self) -> None:
+        super().wait_until_up()
         if "Could not load model" in self.logs[-1].read_text(encoding="utf-8", errors="replace"):
             raise RuntimeError(f"{self.name} started without a model; see {self.logs[-1]}")

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.inbox.support import make_ticket
 from tests.receiver import Receiver
 
-CODE = ["actions", "channels", "inbox", "nlu_components", "scripts", "service", "spacy_pipeline"]
+CODE = ["actions", "channels", "inbox", "nlu_components", "replicas", "scripts", "service", "spacy_pipeline"]
 RASA_OWN = {"TICKET_LOCK_LIFETIME"}  # documented for people, read by Rasa itself
 
 
