@@ -92,6 +92,15 @@ class Vocabulary:
         for word in self.words:
             self.index |= _deletions(word, _slips(word))
 
+    @staticmethod
+    def content_words(tokens: Iterable[Token]) -> List[str]:
+        """The words that can say what a message is about (not short, not a stop word): the ones `unknown` judges."""
+        return [
+            t.text.lower()
+            for t in tokens
+            if len(t.text) >= SHORTEST_WORD and t.text.isalpha() and t.text.lower() not in STOP_WORDS
+        ]
+
     def unknown(self, tokens: Iterable[Token]) -> List[str]:
         unknown = []
         for token in tokens:
@@ -204,7 +213,7 @@ class ScopeGate(GraphComponent):
             "classified_intent": guess,
         }
         message.set(SCOPE_KEY, decision, add_to_output=True)
-        words = [t.text for t in message.get(TOKENS_NAMES[TEXT]) or [] if t.text.isalpha()]
+        words = self.vocabulary.content_words(message.get(TOKENS_NAMES[TEXT]) or [])
         if intent.get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME and words and len(unknown) == len(words):
             return  # unsure and not one word we know ("blorp zanq"): "I didn't understand", not "that's not our topic"
         if not about:
