@@ -45,7 +45,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-PAGE_CSP = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 CHARSET = re.compile(r"charset\s*=\s*\"?([\w-]+)", re.IGNORECASE)
 
 
@@ -104,6 +107,7 @@ def create_app(settings: Settings, store: Optional[TicketStore] = None) -> Sanic
         MOTD=False,
     )
     app.static("/inbox.css", str(HERE / "static" / "inbox.css"), content_type="text/css; charset=utf-8")
+    app.static("/refresh.js", str(HERE / "static" / "refresh.js"), content_type="text/javascript; charset=utf-8")
 
     def page(template: str, status: int = 200, **values: Any) -> HTTPResponse:
         response = html(pages.get_template(template).render(**values), status=status)
