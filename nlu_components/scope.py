@@ -93,21 +93,17 @@ class Vocabulary:
             self.index |= _deletions(word, _slips(word))
 
     @staticmethod
-    def content_words(tokens: Iterable[Token]) -> List[str]:
+    def content_words(tokens: Iterable[Token]) -> List[Token]:
         """The words that can say what a message is about (not short, not a stop word): the ones `unknown` judges."""
         return [
-            t.text.lower()
-            for t in tokens
-            if len(t.text) >= SHORTEST_WORD and t.text.isalpha() and t.text.lower() not in STOP_WORDS
+            t for t in tokens if len(t.text) >= SHORTEST_WORD and t.text.isalpha() and t.text.lower() not in STOP_WORDS
         ]
 
     def unknown(self, tokens: Iterable[Token]) -> List[str]:
         unknown = []
-        for token in tokens:
+        for token in self.content_words(tokens):
             word, lemma = token.text.lower(), str(token.lemma or "").lower()
-            if len(word) < SHORTEST_WORD or not word.isalpha() or word in STOP_WORDS or {word, lemma} & self.words:
-                continue
-            if not _deletions(word, _slips(word)) & self.index:
+            if not {word, lemma} & self.words and not _deletions(word, _slips(word)) & self.index:
                 unknown.append(word)
         return unknown
 
