@@ -162,7 +162,7 @@ staff-password: $(INSTALLED)
 # Understanding, speed and cost of ours, the DIET pipeline it replaced and stock `rasa init`, in one run (bench/results/).
 # BENCH_ARGS="--skip-cv stock" leaves out a cross-validation (stock's takes over an hour on 2 cores).
 BENCH_ARGS ?=
-bench: $(INSTALLED) $(SPACY_MODEL)
+bench: $(INSTALLED) $(SPACY_MODEL) scale-servers
 	$(BIN)/python -m bench run $(BENCH_ARGS)
 	$(BIN)/python -m bench.report_speed
 
@@ -171,7 +171,7 @@ bench-report: $(INSTALLED)
 	$(BIN)/python -m bench.report_speed
 
 # The same steps, shortened (results marked quick); `make test` runs it and checks the summary is complete.
-bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME)
+bench-quick: $(INSTALLED) $(MODEL) $(MODEL_TIME) scale-servers
 	$(BIN)/python -m bench run --quick
 
 test-bench: bench-quick

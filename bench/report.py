@@ -79,6 +79,45 @@ def throughput_chart(summary: Dict[str, Any]) -> str:
     return "throughput.png"
 
 
+def scale_chart(scale: Dict[str, Any]) -> str:
+    """Throughput with one replica and with two behind nginx, each bar labelled with its p95."""
+    counts = sorted(scale["replicas"], key=int)
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    bars = ax.bar([f"{c} replica{'s' if c != '1' else ''}" for c in counts], [scale["replicas"][c] for c in counts])
+    for bar, count in zip(bars, counts, strict=True):
+        ax.annotate(f"p95 {scale['p95_ms'][count]:.0f} ms", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom")  # fmt: skip
+    ax.set_ylabel("messages answered per second")
+    ax.set_title(f"Scale-out: {scale['clients']} clients, nginx, PostgreSQL (x{scale['ratio']:.2f})")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scale.png", dpi=110)
+    plt.close(fig)
+    return "scale.png"
+
+
+def _scale_lines(scale: Dict[str, Any]) -> List[str]:
+    failover = scale["failover"]
+    return [
+        "## Scale-out (ours: replicas behind nginx, PostgreSQL tracker store and stores, Redis lock store)",
+        "",
+        "| replicas | msg/s | p95 ms | errors |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| {count} | {scale['replicas'][count]:.1f} | {scale['p95_ms'][count]:.0f} | {scale['errors'][count]} |"
+            for count in sorted(scale["replicas"], key=int)
+        ],
+        "",
+        f"{scale['clients']} clients, the same servers in the same run (one replica: an nginx in front of replica 0 "
+        f"only). Ratio 2 / 1: **{scale['ratio']:.2f}**.",
+        "",
+        f"Failover: replica 1 killed with kill -9 a third of the way through {failover['messages']} messages: "
+        f"{failover['answered']} answered, {failover['errors']} errors the client saw, **{failover['unanswered']} "
+        f"unanswered**; **{failover['lost_events']} acknowledged messages missing** from PostgreSQL, "
+        f"{failover['duplicated_events']} stored twice.",
+        "",
+    ]
+
+
 def _f(value: Any, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
@@ -222,7 +261,10 @@ def write_report(summary: Dict[str, Any]) -> None:
             )
     lines += [
         "",
-        f"![latency]({latency_chart(list(pipelines))}) ![throughput]({throughput_chart(summary)})",
+        f"![latency]({latency_chart(list(pipelines))}) ![throughput]({throughput_chart(summary)}) "
+        f"![scale-out]({scale_chart(summary['scale'])})",
+        "",
+        *_scale_lines(summary["scale"]),
         "",
         "## Cost",
         "",

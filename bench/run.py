@@ -21,6 +21,7 @@ from bench.independent import evaluate
 from bench.pipelines import PIPELINES, WORK, made_by_make, sample_nlu, train, write_config
 from bench.profile import profile
 from bench.report import write_report
+from bench.scale import scale
 from bench.servers import Assistant
 from bench.soak import soak
 from bench.speed import load, sweep
@@ -43,13 +44,15 @@ class Settings:
     level_seconds: float
     soak_messages: int
     soak_conversations: int
+    scale_seconds: float  # each replica count's throughput run
+    failover_messages: int
     skip_cv: Tuple[str, ...] = ()  # pipelines not cross-validated
 
 
-FULL = Settings(False, None, 5, None, 1, 30, 500, [1, 4, 16, 64], 20.0, 10_000, 200)
+FULL = Settings(False, None, 5, None, 1, 30, 500, [1, 4, 16, 64], 20.0, 10_000, 200, 60.0, 1000)
 # quick: ours is the model `make train` built, the others train for 1 epoch, only ours is cross-validated (2 folds, 6
 # examples per intent), and steps run two at a time
-QUICK = Settings(True, 1, 2, 6, 2, 10, 60, [1, 4, 16, 64], 3.0, 300, 10, ("diet", "stock"))
+QUICK = Settings(True, 1, 2, 6, 2, 10, 60, [1, 4, 16, 64], 3.0, 300, 10, 10.0, 200, ("diet", "stock"))
 
 
 def _each(settings: Settings, step: Callable[[str], Dict[str, Any]], names: List[str]) -> Dict[str, Dict[str, Any]]:
@@ -153,6 +156,9 @@ def run(settings: Settings) -> Dict[str, Any]:
         summary["soak"] = soak(assistants["ours"], settings.soak_messages, settings.soak_conversations)
         for name, assistant in assistants.items():
             summary["pipelines"][name]["speed"]["rss_mb"]["end"] = assistant.rss()
+    # alone on the machine once the side-by-side assistants are stopped
+    model = summary["pipelines"]["ours"]["training"]["model"]
+    summary["scale"] = scale(model, settings.scale_seconds, settings.warmup, settings.failover_messages)
     summary["targets"] = judge(summary)
     adopted, why = adopt(summary["pipelines"])
     summary["adopted"] = {"pipeline": adopted, "why": why}

@@ -28,7 +28,8 @@ def judge(summary: Dict[str, Any]) -> List[Dict[str, Any]]:
     stock16 = summary["pipelines"]["stock"]["speed"]["concurrency"]["16"]
     ours16 = speed["concurrency"]["16"]
     ratio = ours16["throughput_per_s"] / stock16["throughput_per_s"] if stock16["throughput_per_s"] else float("nan")
-    soak = summary["soak"]
+    soak, scaled = summary["soak"], summary["scale"]
+    failover = scaled["failover"]
     rss_peak = max(speed["rss_mb"]["after_warmup"]["rasa"], soak["rss_end_mb"]["rasa"])
     answered = medquad.get("other_given_topic_answer", float("nan"))
     one = speed["one_client"]
@@ -72,6 +73,20 @@ def judge(summary: Dict[str, Any]) -> List[Dict[str, Any]]:
             ours["ready_seconds"]["rasa"] <= 20,
         ),
         _target("training (s)", "<= 180", ours["training"]["seconds"], ours["training"]["seconds"] <= 180),
+        _target(
+            "throughput 2 replicas / 1 replica (16 clients, nginx, PostgreSQL)",
+            ">= 1.3",
+            scaled["ratio"],
+            scaled["ratio"] >= 1.3,
+            f"{scaled['replicas']['1']:.1f} and {scaled['replicas']['2']:.1f} msg/s",
+        ),
+        _target(
+            "failover: acknowledged messages lost + messages unanswered",
+            "= 0",
+            failover["lost_events"] + failover["unanswered"],
+            failover["lost_events"] + failover["unanswered"] == 0,
+            f"replica killed mid-run; {failover['errors']} of {failover['messages']} messages got an error",
+        ),
         _target("soak p50 drift (%)", "< 10", soak["p50_drift_pct"], soak["p50_drift_pct"] < 10),
         _target(
             "soak Rasa server RSS drift (%)", "< 10", soak["rss_drift_pct"]["rasa"], soak["rss_drift_pct"]["rasa"] < 10

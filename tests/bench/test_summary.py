@@ -17,7 +17,7 @@ PIPELINES = ["ours", "diet", "stock"]
 LEVELS = ["1", "4", "16", "64"]
 LOAD_KEYS = ["messages", "errors", "seconds", "throughput_per_s", "p50_ms", "p95_ms", "p99_ms"]
 UNDERSTANDING_KEYS = ["accuracy", "macro_f1", "out_of_scope_recall", "in_scope_fallback_rate"]
-CHARTS = ["latency.png", "throughput.png", *[f"confusion_{name}.png" for name in PIPELINES]]
+CHARTS = ["latency.png", "throughput.png", "scale.png", *[f"confusion_{name}.png" for name in PIPELINES]]
 
 
 def _number(value: Any) -> bool:
@@ -32,7 +32,7 @@ def problems(summary: Dict[str, Any]) -> List[str]:
         if not ok:
             found.append(what)
 
-    for section in ("meta", "pipelines", "soak", "targets", "adopted"):
+    for section in ("meta", "pipelines", "soak", "scale", "targets", "adopted"):
         need(section in summary, f"section {section}")
     if found:
         return found
@@ -90,6 +90,15 @@ def problems(summary: Dict[str, Any]) -> List[str]:
         need(_number(soak.get(key)), f"soak.{key}")
     for key in ("rss_start_mb", "rss_end_mb", "rss_drift_pct"):
         need(all(_number(soak.get(key, {}).get(role)) for role in ("actions", "rasa")), f"soak.{key}")
+    scale = summary["scale"]
+    for count in ("1", "2"):
+        need(_number(scale.get("replicas", {}).get(count)), f"scale.replicas.{count}")
+        need(_number(scale.get("p95_ms", {}).get(count)), f"scale.p95_ms.{count}")
+    need(_number(scale.get("ratio")), "scale.ratio")
+    failover = scale.get("failover", {})
+    for key in ("messages", "answered", "errors", "unanswered", "lost_events"):
+        need(_number(failover.get(key)), f"scale.failover.{key}")
+    need(failover.get("messages", 0) > 0, "scale.failover sent nothing")
     targets = summary["targets"]
     need(isinstance(targets, list) and len(targets) >= 15, "targets: one per target of the issues")
     for target in targets if isinstance(targets, list) else []:
@@ -130,6 +139,8 @@ def test_report_and_charts_are_written():
         (lambda s: s["targets"][0].update(met="yes"), "met true/false"),
         (lambda s: s["soak"].pop("p50_end_ms"), "soak.p50_end_ms"),
         (lambda s: s.pop("adopted"), "section adopted"),
+        (lambda s: s["scale"]["replicas"].pop("2"), "scale.replicas.2"),
+        (lambda s: s["scale"]["failover"].pop("lost_events"), "scale.failover.lost_events"),
     ],
 )
 def test_the_check_finds_what_is_missing(summary, damage, expected):

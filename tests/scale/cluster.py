@@ -18,10 +18,18 @@ SHARED = {"database_variable": "DATABASE_URL", "redis_variable": "REDIS_URL"}
 
 
 class Cluster:
-    """Replicas `rasa[0]`, `rasa[1]`, each calling its own action server, all on the same stores."""
+    """Replicas `rasa[0]`, `rasa[1]`... (two unless told), each calling its own action server, all on the same
+    stores, behind one nginx."""
 
     def __init__(
-        self, logs: Path, model: Path, postgres: LocalPostgres, redis: LocalRedis, receiver_url: str, **settings: str
+        self,
+        logs: Path,
+        model: Path,
+        postgres: LocalPostgres,
+        redis: LocalRedis,
+        receiver_url: str,
+        replicas: int = 2,
+        **settings: str,
     ) -> None:
         self.postgres = postgres
         self.database_url = postgres.create_database("cluster")
@@ -36,7 +44,7 @@ class Cluster:
             ACTION_TIMEOUT_SECONDS="5",  # well under the lock lifetime (channels/guard.py checks)
             **settings,
         )
-        self.actions = [ActionServer(f"actions-{n}", logs, env) for n in range(2)]
+        self.actions = [ActionServer(f"actions-{n}", logs, env) for n in range(replicas)]
         credentials = ROOT / "credentials.yml"
         self.rasa = [
             RasaServer(f"rasa-{n}", logs, env, model, credentials, actions, shared=SHARED)
