@@ -12,7 +12,7 @@ MedQuAD (Ben Abacha and Demner-Fushman, BMC Bioinformatics 20:511, 2019; CC BY 4
   answer. The test sample is `MEDQUAD_SIZE` of them, shuffled with seed 7; the dev sample (for tuning) is the next
   `MEDQUAD_SIZE` of the same shuffle, so the two never overlap.
 
-Usage: python -m bench.independent MODEL OUT.json [--dev]  (--dev: the tuning sets instead of the frozen ones)
+Usage: python -m bench.independent MODEL OUT.json [--dev]  (--dev: all the tuning sets instead of the frozen ones)
 """
 
 from __future__ import annotations
@@ -35,9 +35,14 @@ from service.settings import medquad_file
 
 NLU_TEST = ROOT / "tests" / "nlu" / "independent.yml"
 NLU_DEV = ROOT / "tests" / "nlu" / "dev.yml"
+NLU_DEV3 = ROOT / "tests" / "nlu" / "dev3.yml"
 URGENT_TEST = ROOT / "tests" / "urgent" / "independent.yml"
 URGENT_DEV = ROOT / "tests" / "urgent" / "dev.yml"
 URGENT_DEV2 = ROOT / "tests" / "urgent" / "dev2.yml"
+URGENT_DEV3 = ROOT / "tests" / "urgent" / "dev3.yml"
+# the tuning sets, each by a different writer (tests/nlu/README.md)
+NLU_DEVS = [NLU_DEV, NLU_DEV3]
+URGENT_DEVS = [URGENT_DEV, URGENT_DEV2, URGENT_DEV3]
 MEDQUAD_SEED, MEDQUAD_SIZE = 7, 2000
 OUT_OF_SCOPE, FALLBACK, URGENT = "out_of_scope", "nlu_fallback", "report_urgent_symptom"
 TOPIC_PREFIX = "ask_"
@@ -180,10 +185,25 @@ def urgent_metrics(categories: List[str], urgent: List[Dict[str, Any]], ordinary
     }
 
 
+def dev_nlu() -> List[Tuple[str, str]]:
+    return [row for path in NLU_DEVS for row in nlu_examples(path)]
+
+
+def dev_urgent() -> Tuple[List[Tuple[str, str]], List[str]]:
+    """(category, text) of every urgent message and the ordinary messages of all the urgent tuning sets."""
+    urgent: List[Tuple[str, str]] = []
+    ordinary: List[str] = []
+    for path in URGENT_DEVS:
+        more_urgent, more_ordinary = urgent_examples(path)
+        urgent += more_urgent
+        ordinary += more_ordinary
+    return urgent, ordinary
+
+
 def evaluate(model: str, dev: bool = False) -> Dict[str, Any]:
     """Every figure of the understanding issue, for one trained model."""
-    nlu = nlu_examples(NLU_DEV if dev else NLU_TEST)
-    urgent, ordinary = urgent_examples(URGENT_DEV if dev else URGENT_TEST)
+    nlu = dev_nlu() if dev else nlu_examples(NLU_TEST)
+    urgent, ordinary = dev_urgent() if dev else urgent_examples(URGENT_TEST)
     samples = medquad_samples()
     texts = [t for _, t in nlu] + [t for _, t in urgent] + ordinary
     if samples:

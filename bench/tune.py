@@ -1,5 +1,5 @@
 """Picks the thresholds of the urgent check, the FallbackClassifier and the scope gate on the tuning sets only
-(tests/urgent/dev.yml and dev2.yml, tests/nlu/dev.yml and MedQuAD's dev sample), never on the frozen test sets. Each
+(tests/urgent/dev*.yml, tests/nlu/dev*.yml and MedQuAD's dev sample), never on the frozen test sets. Each
 message is parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies
 them.
 
@@ -16,16 +16,13 @@ from typing import Any, Dict, List, Tuple
 from bench import ROOT, progress
 from bench.independent import (
     FALLBACK,
-    NLU_DEV,
     OUT_OF_SCOPE,
     URGENT,
-    URGENT_DEV,
-    URGENT_DEV2,
+    dev_nlu,
+    dev_urgent,
     is_topic_answer,
     medquad_samples,
-    nlu_examples,
     parse_all,
-    urgent_examples,
 )
 
 FALLBACK_THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4]
@@ -94,7 +91,7 @@ def score(truth: List[str], nlu: List[Dict], medquad: List[Dict], setting: Tuple
 
 
 def tune(model: str) -> List[Dict[str, Any]]:
-    examples = nlu_examples(NLU_DEV)
+    examples = dev_nlu()
     medquad = medquad_samples()["dev"]
     progress("tune", f"parsing {len(examples)} dev messages and {len(medquad)} MedQuAD dev questions")
     parses = parse_all(model, [t for _, t in examples] + medquad)
@@ -108,10 +105,8 @@ def tune(model: str) -> List[Dict[str, Any]]:
 
 
 def tune_urgent(model: str) -> List[Dict[str, Any]]:
-    urgent, ordinary = urgent_examples(URGENT_DEV)
-    more_urgent, more_ordinary = urgent_examples(URGENT_DEV2)
-    urgent, ordinary = urgent + more_urgent, ordinary + more_ordinary
-    others = [t for i, t in nlu_examples(NLU_DEV) if i != URGENT]
+    urgent, ordinary = dev_urgent()
+    others = [t for i, t in dev_nlu() if i != URGENT]
     progress("tune", f"parsing {len(urgent)} urgent, {len(ordinary)} ordinary and {len(others)} other dev messages")
     parses = parse_all(model, [t for _, t in urgent] + ordinary + others)
     flagged, calm = parses[: len(urgent)], parses[len(urgent) :]
