@@ -78,14 +78,19 @@ class RedFlags:
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
         self.over_now = re.compile(spec["over_now"])
         self.personal = re.compile(spec["personal"])
+        figures = spec.get("figures_of_speech") or []
+        self.figures = re.compile("|".join(f"(?:{f})" for f in figures)) if figures else None
         self.spellings = {str(k): str(v) for k, v in (spec.get("spellings") or {}).items()}
         self._misspelt = (
             re.compile(r"\b(" + "|".join(map(re.escape, self.spellings)) + r")\b") if self.spellings else None
         )
 
     def _forms(self, text: str) -> List[str]:
-        """The message as written, and with common misspellings and dropped g's ("shakin") put right."""
+        """The message as written, and with common misspellings and dropped g's ("shakin") put right; figures of
+        speech left out of both."""
         norm = normalise(text)
+        if self.figures:
+            norm = re.sub(r"\s+", " ", self.figures.sub(" ", norm)).strip()
         fixed = self._misspelt.sub(lambda m: self.spellings[m.group(1)], norm) if self._misspelt else norm
         fixed = re.sub(r"\b(\w{2,}[bcdfgklmnprstvwxyz])in\b", r"\1ing", fixed)
         return [norm] if fixed == norm else [norm, fixed]
@@ -99,8 +104,8 @@ class RedFlags:
         return None
 
     def is_not_happening(self, text: str) -> bool:
-        """A question about what treatment can cause, about nobody in particular, or about a sign that is over or
-        only imagined, with nothing said to be happening now: not an emergency."""
+        """A question about what treatment can cause or what counts as a warning sign, about nobody in particular;
+        or about a sign that is over, with nothing said to be happening now: not an emergency."""
         norm = normalise(text)
         if self.general_question.search(norm) and not self.personal.search(norm):
             return True

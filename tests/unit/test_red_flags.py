@@ -201,3 +201,56 @@ def test_a_sign_happening_now_is_urgent_whatever_else_is_said(red_flags, text):
 def test_being_fine_now_does_not_make_an_old_sign_current(red_flags):
     assert red_flags.match("she had a seizure years ago and is fine now, can she have car t") is None
     assert red_flags.match("he had a seizure years ago and now he is having another") is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what temperature counts as a fever after car t",
+        "how high does a fever have to be to matter on keytruda",
+        "list the warning signs of colitis on immunotherapy",
+        "what are the danger signs after car t",
+    ],
+)
+def test_a_question_about_what_counts_as_a_warning_sign_is_not_an_emergency(red_flags, text):
+    assert red_flags.is_not_happening(text)
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what temperature counts as a fever, my patient is at 39.5 and shaking",
+        "what are the warning signs of a reaction, my kid cant breathe",
+    ],
+)
+def test_the_same_question_about_someone_is_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i nearly had a heart attack when i saw the copay",
+        "i almost fainted when i saw the price of parking",
+        "this leaflet is so boring i could pass out",
+        "my heart is racing with excitement, the scan was clear",
+        "i'm so confused by my insurance paperwork",
+        "my world is falling apart since the diagnosis",
+    ],
+)
+def test_figures_of_speech_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i almost fainted when i saw the bill and now my chest hurts",
+        "i nearly passed out when i stood up",
+        "my heart is racing and i feel faint",
+        "i'm so confused by my bill and my husband is confused and doesnt know where he is",
+    ],
+)
+def test_a_warning_sign_beside_a_figure_of_speech_still_counts(red_flags, text):
+    assert red_flags.match(text) is not None
