@@ -1,5 +1,6 @@
-"""Handoffs over REST with the real servers: urgent guidance first for every urgent phrasing, never for ordinary
-side-effect questions, and exactly one triage ticket per handoff, delivered to a real local webhook."""
+"""Handoffs over REST with the real servers: urgent guidance first for every urgent phrasing (and in the web widget
+for the warning signs the urgent-check issue quotes), never for ordinary side-effect questions, and exactly one
+triage ticket per handoff, delivered to a real local webhook."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import time
 
 import pytest
 import yaml
+from playwright.sync_api import Page, expect
 
 from actions.triage import pseudonym
 from nlu_components.red_flags import SELF_HARM, RedFlags
 from tests.conftest import ROOT
 from tests.e2e.conftest import SENDER_HASH_KEY
+from tests.e2e.test_web_widget import BOT_MESSAGES, TIMEOUT, ask, page  # noqa: F401  (the page fixture)
 from tests.receiver import wait_for
+from tests.sms.test_urgent_sets import NOT_AN_EMERGENCY, QUOTED_WARNING_SIGNS
 from tests.unit.test_red_flags import NOT_URGENT, URGENT
 
 GUIDANCE = [
@@ -40,6 +44,31 @@ def test_every_urgent_phrasing_gets_the_urgent_guidance_first(bot, message):
     replies = texts(bot.send(message, bot.new_sender()))
     expected = SELF_HARM_GUIDANCE if RedFlags().match(message) == SELF_HARM else URGENT_GUIDANCE
     assert replies[0] == expected
+
+
+@pytest.mark.parametrize("message", QUOTED_WARNING_SIGNS)
+def test_in_the_widget_the_quoted_warning_signs_get_the_urgent_guidance_first(page: Page, message):  # noqa: F811
+    assert first_reply_in_widget(page, message).startswith(first_words(URGENT_GUIDANCE))
+
+
+def test_in_the_widget_what_to_watch_for_gets_an_answer_not_the_urgent_guidance(page: Page):  # noqa: F811
+    reply = first_reply_in_widget(page, NOT_AN_EMERGENCY)
+    assert not reply.startswith(first_words(URGENT_GUIDANCE)) and reply
+
+
+def first_words(text: str) -> str:
+    return " ".join(text.split())[:40]
+
+
+def first_reply_in_widget(page: Page, message: str) -> str:  # noqa: F811
+    """The first bot message after the person's, in the web widget (a new conversation each time)."""
+    expect(page.locator(BOT_MESSAGES).first).to_contain_text("not medical advice", timeout=TIMEOUT)
+    page.wait_for_timeout(500)  # the rest of the welcome
+    before = page.locator(BOT_MESSAGES).count()
+    ask(page, message)
+    reply = page.locator(BOT_MESSAGES).nth(before)
+    expect(reply).to_have_text(re.compile(r"\w"), timeout=TIMEOUT)  # past the typing indicator
+    return " ".join(reply.inner_text().split())
 
 
 @pytest.mark.parametrize("question", SIDE_EFFECT_QUESTIONS)

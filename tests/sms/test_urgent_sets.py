@@ -24,6 +24,18 @@ MAX_FALSE_ALARMS = 0.05
 AT_ONCE = 6
 URGENT, ORDINARY = urgent_examples(URGENT_TEST)
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+# the misses the urgent-check issue quotes, as a person would type them (the browser test uses them too)
+QUOTED_WARNING_SIGNS = [
+    "my throat feels like its closing up and im still hooked up to the infusion",
+    "my husband's eyes are yellow and his pee is dark, he's on nivolumab",
+    "diarrhea 10 times today and i feel dizzy when i stand",
+    "i've hardly peed at all today and my ankles are swollen",
+    "my eyelid is drooping and i'm seeing double",
+    "the weakness and numbness started in my feet and is climbing up my legs",
+    "way more poops than usual today and really bad cramps",
+    "my heart is pounding and it keeps skipping",
+]
+NOT_AN_EMERGENCY = "what side effects should I watch for?"
 
 
 def _openings(channel: str) -> List[str]:
@@ -84,4 +96,10 @@ def test_every_warning_sign_gets_the_urgent_guidance_first_and_few_ordinary_ques
 @pytest.mark.parametrize("channel", ["rest", "twilio"])
 def test_what_to_watch_for_is_a_question_not_an_emergency(sms_server, fake_twilio, channel):
     ask = first_reply_by_rest(sms_server) if channel == "rest" else first_reply_by_sms(sms_server, fake_twilio)
-    assert not _is_urgent(ask("what side effects should I watch for?"), channel)
+    assert not _is_urgent(ask(NOT_AN_EMERGENCY), channel)
+
+
+@pytest.mark.parametrize("text", QUOTED_WARNING_SIGNS)
+def test_the_warning_signs_the_issue_quotes_get_the_urgent_guidance_first_by_sms(sms_server, fake_twilio, text):
+    reply = first_reply_by_sms(sms_server, fake_twilio)(text)
+    assert _is_urgent(reply, "twilio"), reply

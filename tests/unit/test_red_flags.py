@@ -206,7 +206,7 @@ def test_being_fine_now_does_not_make_an_old_sign_current(red_flags):
 @pytest.mark.parametrize(
     "text",
     [
-        "what temperature counts as a fever after car t",
+        "which temperature counts as a fever on keytruda",
         "how high does a fever have to be to matter on keytruda",
         "list the warning signs of colitis on immunotherapy",
         "what are the danger signs after car t",
@@ -231,10 +231,10 @@ def test_the_same_question_about_someone_is_urgent(red_flags, text):
 @pytest.mark.parametrize(
     "text",
     [
-        "i nearly had a heart attack when i saw the copay",
-        "i almost fainted when i saw the price of parking",
+        "we almost had a heart attack when we saw the bill for the scan",
+        "i nearly fainted when i saw the parking fees",
         "this leaflet is so boring i could pass out",
-        "my heart is racing with excitement, the scan was clear",
+        "my heart was pounding with relief when the doctor said clear",
         "i'm so confused by my insurance paperwork",
         "my world is falling apart since the diagnosis",
     ],
