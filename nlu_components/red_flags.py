@@ -22,6 +22,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -142,7 +144,10 @@ class RedFlagDetector(GraphComponent):
     ) -> RedFlagDetector:
         with model_storage.read_from(resource) as folder:
             stored = np.load(folder / EXAMPLES_FILE)
-            return cls(config, model_storage, resource, stored["urgent"], stored["other"], list(stored["self_harm"]))
+            words = stored["vocabulary"].tolist() if "vocabulary" in stored else []
+            return cls(
+                config, model_storage, resource, stored["urgent"], stored["other"], list(stored["self_harm"]), words
+            )
 
     def __init__(
         self,
@@ -152,19 +157,24 @@ class RedFlagDetector(GraphComponent):
         urgent: Optional[np.ndarray] = None,
         other: Optional[np.ndarray] = None,
         self_harm: Optional[List[bool]] = None,
+        words: Optional[List[str]] = None,
         red_flags: Optional[RedFlags] = None,
     ) -> None:
+        from nlu_components.scope import Vocabulary
+
         self.config = config
         self.model_storage, self.resource = model_storage, resource
         self.urgent = urgent if urgent is not None else np.zeros((0, 1), np.float32)
         self.other = other if other is not None else np.zeros((0, 1), np.float32)
         self.self_harm = self_harm or []  # for each urgent example: is it about self-harm?
+        self.vocabulary = Vocabulary(words or [])  # the words of all the training examples
         self.red_flags = red_flags or RedFlags()
 
     def train(self, training_data: TrainingData) -> Resource:
         from nlu_components.scope import sentence_embedding
 
         urgent, other, self_harm = [], [], []
+        words = sorted({t.text.lower() for m in training_data.intent_examples for t in m.get(TOKENS_NAMES[TEXT]) or []})
         for message in training_data.intent_examples:
             embedding = sentence_embedding(message)
             if embedding is None:
@@ -181,7 +191,13 @@ class RedFlagDetector(GraphComponent):
             logger.warning("RedFlagDetector: no sentence features or no urgent examples; nearest-example check off")
             urgent, other, self_harm = [np.zeros((0, 1), np.float32)], [np.zeros((0, 1), np.float32)], []
         with self.model_storage.write_to(self.resource) as folder:
-            np.savez(folder / EXAMPLES_FILE, urgent=np.vstack(urgent), other=np.vstack(other), self_harm=self_harm)
+            np.savez(
+                folder / EXAMPLES_FILE,
+                urgent=np.vstack(urgent),
+                other=np.vstack(other),
+                self_harm=self_harm,
+                vocabulary=np.array(words),
+            )
         return self.resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -216,6 +232,14 @@ class RedFlagDetector(GraphComponent):
         }
         return scores, bool(self.self_harm[nearest]) if nearest < len(self.self_harm) else False
 
+    def _no_word_known(self, message: Message) -> bool:
+        """Not one of the message's words (misspelt ones aside) is in the training examples."""
+        if not self.vocabulary.words:
+            return False
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        content = self.vocabulary.content_words(tokens)
+        return bool(content) and len(self.vocabulary.unknown(tokens)) == len(content) == len(tokens)
+
     def _check(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
@@ -230,6 +254,13 @@ class RedFlagDetector(GraphComponent):
             if close:
                 group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "similarity"
             elif scores["probability"] >= self.config["min_probability"] or classified == URGENT_INTENT:
+                if self._no_word_known(message):
+                    # keyboard mashing ("blorp zanq") lands in the classifier's biggest class: not understood
+                    if classified == URGENT_INTENT:
+                        message.set(
+                            INTENT, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
+                        )
+                    return
                 group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "classifier"
         if group is None:
             return

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.red_flags import URGENT_INTENT, RedFlagDetector, RedFlags, sentences
@@ -156,6 +159,22 @@ def test_a_low_but_fair_chance_of_urgent_from_the_classifier_is_enough(red_flags
     [processed] = detector(red_flags).process([message])
     assert processed.get("intent")["name"] == URGENT_INTENT
     assert processed.get("red_flag")["how"] == "classifier"
+
+
+def _classified_urgent(text: str) -> Message:
+    message = Message(data={"text": text})
+    message.set(TOKENS_NAMES[TEXT], [Token(w, text.index(w)) for w in text.split()])
+    message.set("intent", {"name": URGENT_INTENT, "confidence": 0.4})
+    message.set("intent_ranking", [{"name": URGENT_INTENT, "confidence": 0.4}])
+    return message
+
+
+def test_keyboard_mashing_the_classifier_calls_urgent_is_not_understood_but_a_misspelt_sign_is_urgent(red_flags):
+    config = RedFlagDetector.get_default_config()
+    known = RedFlagDetector(config, None, None, words=["my", "chest", "hurts", "bad"], red_flags=red_flags)
+    [mashed, misspelt] = known.process([_classified_urgent("blorp zanq fimble"), _classified_urgent("chezt hurtz")])
+    assert mashed.get("intent")["name"] == "nlu_fallback" and mashed.get("red_flag") is None
+    assert misspelt.get("intent")["name"] == URGENT_INTENT and misspelt.get("red_flag")["how"] == "classifier"
 
 
 def test_the_detector_leaves_other_messages_alone(red_flags):
