@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.servers import free_port, fresh_dir, project_env
+from tests.servers import free_port, free_ports_in_a_row, fresh_dir, project_env
 
 LOGS = ROOT / "results" / "scale-run"
 READY = "Press Ctrl-C to stop."
@@ -22,7 +22,8 @@ READY = "Press Ctrl-C to stop."
 def scaled(postgres, redis_server):
     logs = fresh_dir(LOGS)
     # the second action server takes the port after ACTIONS_PORT; the replicas take the two after RASA_PORT (nginx)
-    ports = {name: str(free_port()) for name in ("RASA_PORT", "ACTIONS_PORT", "WEB_PORT", "INBOX_PORT")}
+    ports = {"RASA_PORT": str(free_ports_in_a_row(3)), "ACTIONS_PORT": str(free_ports_in_a_row(2))}
+    ports.update(WEB_PORT=str(free_port()), INBOX_PORT=str(free_port()))
     env = project_env(logs, DATABASE_URL=postgres.create_database("run_scaled"), REDIS_URL=redis_server.url, **ports)
     out = (logs / "run_scaled.out").open("w")
     process = subprocess.Popen([sys.executable, "-m", "scripts.run_scaled", "--replicas", "2"], cwd=ROOT, env=env,
