@@ -13,6 +13,7 @@ FROZEN = {
     "tests/nlu/dev.yml": "9704e42e29f53d4335594b7e662c4cf508298e193662ca5802d201430a17d880",
     "tests/nlu/dev3.yml": "607868d7b38eea1085e021d2740c7578d601fe2315269cf7869c8adff19907a6",
     "tests/urgent/independent.yml": "e1ec37e86de123c0846282afb77261bc5cbdb60e128aa4f493760d0d14081c02",
+    "tests/urgent/independent2.yml": "c7dd29e5db9caa2a8a9c56db5dbc657e261bee1ef4bb40ea17defcfee475ab9b",
     "tests/urgent/dev.yml": "6f4c6d7c2762a0aec13468e42b99607a0954f65279370c3e2510226a4d56f663",
     "tests/urgent/dev2.yml": "c3f99dfaebdf7379edf6e9bc7da56306a194f6d931a7311a944897c83c82636a",
     "tests/urgent/dev3.yml": "43a7e406498cf02ada840459a5692eaa9d2549268738d84763b616ea83475399",
