@@ -165,6 +165,13 @@ def _independent_lines(pipelines: Dict[str, Any]) -> List[str]:
         per_category = ours["urgent"]["per_category_recall"]
         below = ", ".join(f"{k} {v:.0%}" for k, v in sorted(per_category.items()) if v < 1) or "none"
         lines += ["", f"Urgent categories below 100% recall (ours): {below}."]
+        second = ours.get("urgent2")
+        if second:
+            lines += [
+                "",
+                f"Second frozen urgent set (tests/urgent/independent2.yml, ours): recall {second['recall']:.1%}, "
+                f"false alarms {second['false_alarm_rate']:.1%}.",
+            ]
     return [*lines, ""]
 
 

@@ -18,6 +18,21 @@ def meets_latency(speed: Dict[str, Any]) -> bool:
     return one["p50_ms"] <= P50_MS and one["p95_ms"] <= P95_MS
 
 
+def _second_urgent_set(urgent: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The same urgent targets on the second frozen set (tests/urgent/independent2.yml), when it was scored."""
+    if not urgent:
+        return []
+    return [
+        _target("second independent urgent recall", "= 1.00", urgent["recall"], urgent["recall"] >= 1.0),
+        _target(
+            "second independent urgent false alarms",
+            "<= 0.05",
+            urgent["false_alarm_rate"],
+            urgent["false_alarm_rate"] <= 0.05,
+        ),
+    ]
+
+
 def judge(summary: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Every target of the understanding and urgent-check issues (#11, #12) and the speed targets, for our assistant
     (config.yml), with the measured value. Understanding is judged on the frozen independent sets and MedQuAD."""
@@ -56,6 +71,7 @@ def judge(summary: Dict[str, Any]) -> List[Dict[str, Any]]:
             urgent["false_alarm_rate"],
             urgent["false_alarm_rate"] <= 0.05,
         ),
+        *_second_urgent_set(ours["independent"].get("urgent2")),
         _target("one client p50 (ms)", f"<= {P50_MS:.0f}", one["p50_ms"], one["p50_ms"] <= P50_MS),
         _target("one client p95 (ms)", f"<= {P95_MS:.0f}", one["p95_ms"], one["p95_ms"] <= P95_MS),
         _target(
