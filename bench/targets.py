@@ -18,18 +18,14 @@ def meets_latency(speed: Dict[str, Any]) -> bool:
     return one["p50_ms"] <= P50_MS and one["p95_ms"] <= P95_MS
 
 
-def _second_urgent_set(urgent: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The same urgent targets on the second frozen set (tests/urgent/independent2.yml), when it was scored."""
+def _urgent_targets(label: str, urgent: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The urgent check's two targets on one frozen urgent set, when it was scored."""
     if not urgent:
         return []
+    recall, alarms = urgent["recall"], urgent["false_alarm_rate"]
     return [
-        _target("second independent urgent recall", "= 1.00", urgent["recall"], urgent["recall"] >= 1.0),
-        _target(
-            "second independent urgent false alarms",
-            "<= 0.05",
-            urgent["false_alarm_rate"],
-            urgent["false_alarm_rate"] <= 0.05,
-        ),
+        _target(f"{label} urgent recall", "= 1.00", recall, recall >= 1.0),
+        _target(f"{label} urgent false alarms", "<= 0.05", alarms, alarms <= 0.05),
     ]
 
 
@@ -64,14 +60,9 @@ def judge(summary: Dict[str, Any]) -> List[Dict[str, Any]]:
             nlu["in_scope_fallback_rate"] <= 0.03,
         ),
         _target("MedQuAD other questions given a topic answer", "<= 0.05", answered, answered <= 0.05),
-        _target("independent urgent recall", "= 1.00", urgent["recall"], urgent["recall"] >= 1.0),
-        _target(
-            "independent urgent false alarms",
-            "<= 0.05",
-            urgent["false_alarm_rate"],
-            urgent["false_alarm_rate"] <= 0.05,
-        ),
-        *_second_urgent_set(ours["independent"].get("urgent2")),
+        *_urgent_targets("independent", urgent),
+        # a second frozen set (tests/urgent/independent2.yml), written after the first one's misses had been read
+        *_urgent_targets("second independent", ours["independent"].get("urgent2")),
         _target("one client p50 (ms)", f"<= {P50_MS:.0f}", one["p50_ms"], one["p50_ms"] <= P50_MS),
         _target("one client p95 (ms)", f"<= {P95_MS:.0f}", one["p95_ms"], one["p95_ms"] <= P95_MS),
         _target(
