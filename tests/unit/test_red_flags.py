@@ -273,3 +273,8 @@ def test_figures_of_speech_are_not_warning_signs(red_flags, text):
 )
 def test_a_warning_sign_beside_a_figure_of_speech_still_counts(red_flags, text):
     assert red_flags.match(text) is not None
+
+
+def test_texting_shorthand_for_kill_myself_is_self_harm_but_kilometres_are_not(red_flags):
+    assert red_flags.match("ugh im gonna kms") == "self_harm"
+    assert red_flags.match("i walked 3 kms today and felt fine") is None
