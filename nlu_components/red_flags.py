@@ -80,6 +80,7 @@ class RedFlags:
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
         self.over_now = re.compile(spec["over_now"])
         self.personal = re.compile(spec["personal"])
+        self.hypothetical, self.anyone = re.compile(spec["hypothetical"]), re.compile(spec["anyone"])
         figures = spec.get("figures_of_speech") or []
         self.figures = re.compile("|".join(f"(?:{f})" for f in figures)) if figures else None
         self.spellings = {str(k): str(v) for k, v in (spec.get("spellings") or {}).items()}
@@ -107,11 +108,12 @@ class RedFlags:
 
     def is_not_happening(self, text: str) -> bool:
         """A question about what treatment can cause or what counts as a warning sign, about nobody in particular;
-        or about a sign that is over, with nothing said to be happening now: not an emergency."""
+        or about a sign that is over or hypothetical, with nothing said to be happening now: not an emergency."""
         norm = normalise(text)
-        if self.general_question.search(norm) and not self.personal.search(norm):
+        if self.general_question.search(norm) and not self.personal.search(self.anyone.sub(" ", norm)):
             return True
-        return bool(self.not_now.search(norm)) and not self.now.search(self.over_now.sub(" ", norm))
+        not_now = self.not_now.search(norm) or self.hypothetical.search(norm)
+        return bool(not_now) and not self.now.search(self.over_now.sub(" ", norm))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -240,13 +242,26 @@ class RedFlagDetector(GraphComponent):
         content = self.vocabulary.content_words(tokens)
         return bool(content) and len(self.vocabulary.unknown(tokens)) == len(content) == len(tokens)
 
+    @staticmethod
+    def _second_choice(message: Message) -> None:
+        """The classifier's best intent other than the urgent one (or the fallback, when it has none)."""
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r[INTENT_NAME_KEY] != URGENT_INTENT]
+        fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
+        best = ranking[0] if ranking else fallback
+        message.set(INTENT, {key: best[key] for key in (INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY)})
+
     def _check(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         group, how = self.red_flags.match(text), "phrases"
         scores, nearest_is_self_harm = self._scores(message)
         message.set(SCORES_KEY, scores, add_to_output=True)
-        if group is None and not self.red_flags.is_not_happening(text):
+        not_happening = group is None and self.red_flags.is_not_happening(text)
+        if not_happening and classified == URGENT_INTENT:
+            # the classifier's own urgent label on a question about a sign that is over or hypothetical
+            self._second_choice(message)
+            return
+        if group is None and not not_happening:
             close = (
                 scores["similarity"] >= self.config["min_similarity"]
                 and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]

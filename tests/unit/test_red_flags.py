@@ -278,3 +278,62 @@ def test_a_warning_sign_beside_a_figure_of_speech_still_counts(red_flags, text):
 def test_texting_shorthand_for_kill_myself_is_self_harm_but_kilometres_are_not(red_flags):
     assert red_flags.match("ugh im gonna kms") == "self_harm"
     assert red_flags.match("i walked 3 kms today and felt fine") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if i ever get a fever on keytruda who do i call",
+        "hypothetically, what happens with a seizure during treatment",
+        "what would happen if i had an allergic reaction in the infusion chair",
+        "the nurse told me to call if i get diarrhea a lot, how many times is a lot",
+        "is blurred vision ever a side effect? mine is fine, just curious",
+        "i passed out once when i was 15 getting my ears pierced, does that matter",
+        "my son has had seizures since he was little but none in years, can he get car t",
+    ],
+)
+def test_a_hypothetical_or_long_past_sign_is_a_question(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if he ever stopped breathing what do i do, he just stopped breathing",
+        "the nurse told me to call if i get a fever, its 102 right now",
+        "what would happen if i had an allergic reaction, my throat is closing right now",
+        "what do i do if my husband cant breathe",
+        "when she was little she had asthma and now she cant breathe",
+    ],
+)
+def test_a_hypothetical_beside_a_sign_happening_now_is_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        ("whats considered a high fever for a car t patient", False),
+        ("how common are blisters on keytruda", False),
+        ("what are hives", False),
+        ("whats considered a high fever, my car t patient is at 103", True),
+    ],
+)
+def test_a_question_about_nobody_in_particular_is_not_urgent(red_flags, text, urgent):
+    assert (red_flags.match(text) is not None) is urgent
+
+
+def test_a_sign_said_to_be_absent_or_an_emergency_kit_is_no_warning_sign(red_flags):
+    assert red_flags.match("itchy rash on my arms but no blisters and no fever") is None
+    assert red_flags.match("what goes in an emergency bag for car t") is None
+    assert red_flags.match("no fever but i cant breathe") is not None
+
+
+def test_the_classifiers_urgent_label_on_a_question_about_a_past_sign_goes_to_its_next_choice(red_flags):
+    message = Message(data={"text": "my eyes were yellow years ago and went away, can i restart"})
+    message.set("intent", {"name": URGENT_INTENT, "confidence": 0.6})
+    ranking = [{"name": URGENT_INTENT, "confidence": 0.6}, {"name": "ask_side_effects", "confidence": 0.3}]
+    message.set("intent_ranking", ranking)
+    [processed] = detector(red_flags).process([message])
+    assert processed.get("intent") == {"name": "ask_side_effects", "confidence": 0.3}
+    assert processed.get("red_flag") is None
