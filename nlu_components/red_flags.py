@@ -257,6 +257,7 @@ class RedFlagDetector(GraphComponent):
         scores, nearest_is_self_harm = self._scores(message)
         message.set(SCORES_KEY, scores, add_to_output=True)
         not_happening = group is None and self.red_flags.is_not_happening(text)
+        scores["not_happening"] = not_happening  # for `python -m bench tune`, which replays the two model checks
         if not_happening and classified == URGENT_INTENT:
             # the classifier's own urgent label on a question about a sign that is over or hypothetical
             self._second_choice(message)
