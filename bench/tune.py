@@ -37,7 +37,8 @@ FALLBACK_COST = 0.5
 
 URGENT_SIMILARITY = [0.5, 0.55, 0.6, 0.65, 0.7, 1.01]  # 1.01: no nearest-example detection
 URGENT_MARGIN = [-0.05, -0.02, 0.0, 0.02, 0.05, 0.08, 0.1]
-URGENT_PROBABILITY = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 1.01]  # 1.01: only when urgent is the classifier's first choice
+# 1.01: only when urgent is the classifier's first choice
+URGENT_PROBABILITY = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 1.01]
 # Missing an emergency is far worse than a false alarm: the most urgent messages caught, with at most this share of
 # ordinary side-effect questions (and other dev messages) given the urgent guidance
 MAX_FALSE_ALARMS = 0.05
