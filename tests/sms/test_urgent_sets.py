@@ -1,8 +1,8 @@
-"""The frozen independent urgent-symptom set (tests/urgent/independent.yml), end to end over REST and SMS on one real
-Rasa server: the urgent guidance comes first for at least 98% of the urgent messages (a floor against regressions:
-the issue's target is every one, and `make bench` reports how far we are from it); at most 5% of the ordinary
-side-effect questions get it. Written by a helper who never saw the red-flag phrases or the training data; never
-tuned on."""
+"""The two frozen independent urgent-symptom sets (tests/urgent/independent.yml and independent2.yml), end to end over
+REST and SMS on one real Rasa server: the urgent guidance comes first for at least 98% of the urgent messages of each
+(a floor against regressions: the issue's target is every one, and `make bench` reports how far we are from it); at
+most 5% of the ordinary side-effect questions get it. Each written by a helper who never saw the red-flag phrases or
+the training data; never tuned on."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ import pytest
 import requests
 import yaml
 
-from bench.independent import URGENT_TEST, urgent_examples
+from bench.independent import URGENT_TEST, URGENT_TEST2, urgent_examples
 from tests.conftest import ROOT
 from tests.sms.support import REPLY_TIMEOUT, Phone
 
 MIN_RECALL = 0.98  # a floor; the target, 100%, is in bench/targets.py
 MAX_FALSE_ALARMS = 0.05
 AT_ONCE = 6
-URGENT, ORDINARY = urgent_examples(URGENT_TEST)
+SETS = {path.stem: urgent_examples(path) for path in (URGENT_TEST, URGENT_TEST2)}
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
 # the misses the urgent-check issue quotes, as a person would type them (the browser test uses them too)
 QUOTED_WARNING_SIGNS = [
@@ -72,23 +72,25 @@ def first_reply_by_sms(server, fake_twilio) -> Callable[[str], str]:
     return ask
 
 
-def _rates(ask: Callable[[str], str], channel: str):
-    texts = [t for _, t in URGENT] + ORDINARY
+def _rates(ask: Callable[[str], str], channel: str, name: str):
+    urgent, ordinary = SETS[name]
+    texts = [t for _, t in urgent] + ordinary
     with ThreadPoolExecutor(AT_ONCE) as pool:
         flagged = [_is_urgent(reply, channel) for reply in pool.map(ask, texts)]
-    caught, alarms = flagged[: len(URGENT)], flagged[len(URGENT) :]
-    missed = [f"{category}: {text}" for (category, text), hit in zip(URGENT, caught, strict=True) if not hit]
+    caught, alarms = flagged[: len(urgent)], flagged[len(urgent) :]
+    missed = [f"{category}: {text}" for (category, text), hit in zip(urgent, caught, strict=True) if not hit]
     recall, false_alarms = sum(caught) / len(caught), sum(alarms) / len(alarms)
-    print(f"{channel}: urgent recall {recall:.3f} ({len(missed)} missed), false alarms {false_alarms:.3f}")
+    print(f"{name}, {channel}: urgent recall {recall:.3f} ({len(missed)} missed), false alarms {false_alarms:.3f}")
     return recall, false_alarms, missed
 
 
+@pytest.mark.parametrize("name", sorted(SETS))
 @pytest.mark.parametrize("channel", ["rest", "twilio"])
 def test_every_warning_sign_gets_the_urgent_guidance_first_and_few_ordinary_questions_do(
-    sms_server, fake_twilio, channel
+    sms_server, fake_twilio, channel, name
 ):
     ask = first_reply_by_rest(sms_server) if channel == "rest" else first_reply_by_sms(sms_server, fake_twilio)
-    recall, false_alarms, missed = _rates(ask, channel)
+    recall, false_alarms, missed = _rates(ask, channel, name)
     assert recall >= MIN_RECALL, "missed:\n" + "\n".join(missed)
     assert false_alarms <= MAX_FALSE_ALARMS
 
