@@ -337,3 +337,41 @@ def test_the_classifiers_urgent_label_on_a_question_about_a_past_sign_goes_to_it
     [processed] = detector(red_flags).process([message])
     assert processed.get("intent") == {"name": "ask_side_effects", "confidence": 0.3}
     assert processed.get("red_flag") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my legs are really swollen",
+        "his breath smells fruity",
+        "my muscles ache so bad i cant move",
+        "my blood pressure is really low",
+        "my words are slurring",
+        "pooping blood",
+        "belly is really tender and sore to touch",
+        "my stomach pain is severe",
+    ],
+)
+def test_each_sign_of_the_urgent_symptoms_map_in_everyday_words(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the point of living like this",
+        "i have been saving up my pain pills",
+        "my husband says he wants to end his life",
+        "my mom keeps talking about not wanting to be around",
+        "life isnt worth living",
+        "i hope i dont wake up tomorrow",
+        "i wanna unalive",
+    ],
+)
+def test_thoughts_of_self_harm_in_other_words_are_self_harm(red_flags, text):
+    assert red_flags.match(text) == "self_harm"
+
+
+@pytest.mark.parametrize("text", ["i want this treatment to be over already", "im done with chemo next week"])
+def test_being_tired_of_treatment_is_not_self_harm(red_flags, text):
+    assert red_flags.match(text) is None
