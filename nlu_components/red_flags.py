@@ -256,17 +256,18 @@ class RedFlagDetector(GraphComponent):
         group, how = self.red_flags.match(text), "phrases"
         scores, nearest_is_self_harm = self._scores(message)
         message.set(SCORES_KEY, scores, add_to_output=True)
-        not_happening = group is None and self.red_flags.is_not_happening(text)
+        close = (
+            scores["similarity"] >= self.config["min_similarity"]
+            and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]
+        )
+        # "over" or "hypothetical" never exempts what is nearest to thoughts of self-harm
+        not_happening = group is None and not (close and nearest_is_self_harm) and self.red_flags.is_not_happening(text)
         scores["not_happening"] = not_happening  # for `python -m bench tune`, which replays the two model checks
         if not_happening and classified == URGENT_INTENT:
             # the classifier's own urgent label on a question about a sign that is over or hypothetical
             self._second_choice(message)
             return
         if group is None and not not_happening:
-            close = (
-                scores["similarity"] >= self.config["min_similarity"]
-                and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]
-            )
             if close:
                 group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "similarity"
             elif scores["probability"] >= self.config["min_probability"] or classified == URGENT_INTENT:

@@ -375,3 +375,43 @@ def test_thoughts_of_self_harm_in_other_words_are_self_harm(red_flags, text):
 @pytest.mark.parametrize("text", ["i want this treatment to be over already", "im done with chemo next week"])
 def test_being_tired_of_treatment_is_not_self_harm(red_flags, text):
     assert red_flags.match(text) is None
+
+
+def _with_embedding(text: str, embedding) -> Message:
+    import numpy as np
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE
+    from rasa.shared.nlu.training_data.features import Features
+
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "share_feelings", "confidence": 0.6})
+    message.add_features(Features(np.array([embedding], dtype=np.float32), FEATURE_TYPE_SENTENCE, TEXT, "test"))
+    return message
+
+
+@pytest.mark.parametrize(("nearest_is_self_harm", "urgent"), [(True, True), (False, False)])
+def test_just_wondering_never_exempts_what_is_nearest_to_thoughts_of_self_harm(red_flags, nearest_is_self_harm, urgent):
+    import numpy as np
+
+    config = RedFlagDetector.get_default_config()
+    examples = dict(urgent=np.array([[1.0, 0.0]]), other=np.array([[0.0, 1.0]]), self_harm=[nearest_is_self_harm])
+    check = RedFlagDetector(config, None, None, red_flags=red_flags, **examples)
+    text = "just wondering what it would be like to not exist"
+    assert red_flags.match(text) is None and red_flags.is_not_happening(text)
+    [processed] = check.process([_with_embedding(text, [1.0, 0.0])])
+    assert (processed.get("intent")["name"] == URGENT_INTENT) is urgent
+    if urgent:
+        assert [e["value"] for e in processed.get("entities") if e["entity"] == "urgent_kind"] == ["self_harm"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i feel like giving up on everything",
+        "i feel hopeless and trapped",
+        "my dad says he has nothing to live for",
+        "i wrote goodbye letters last night",
+        "nobody would miss me",
+    ],
+)
+def test_hopelessness_and_goodbyes_are_self_harm(red_flags, text):
+    assert red_flags.match(text) == "self_harm"
