@@ -235,12 +235,13 @@ class RedFlagDetector(GraphComponent):
         return scores, bool(self.self_harm[nearest]) if nearest < len(self.self_harm) else False
 
     def _no_word_known(self, message: Message) -> bool:
-        """Not one of the message's words (misspelt ones aside) is in the training examples."""
+        """Not one of the message's content words (misspelt ones aside) is in the training examples: keyboard
+        mashing, maybe with a name or a title ("zanq blorp fimble, Dr. Patel")."""
         if not self.vocabulary.words:
             return False
         tokens = message.get(TOKENS_NAMES[TEXT]) or []
         content = self.vocabulary.content_words(tokens)
-        return bool(content) and len(self.vocabulary.unknown(tokens)) == len(content) == len(tokens)
+        return bool(content) and len(self.vocabulary.unknown(tokens)) == len(content)
 
     @staticmethod
     def _second_choice(message: Message) -> None:

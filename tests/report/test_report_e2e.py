@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import LOGS
 
 FELL_BACK = "blorp zanq fimble, write to me at jo.doe@example.org"
-DECLINED = "zanq blorp fimble from Dr. Patel"  # not understood (an in-scope-looking name would be out of scope)
+DECLINED = "zanq blorp fimble, Dr. Patel"  # not understood (an in-scope-looking name would be out of scope)
 
 
 def run_report(out: Path) -> Dict[str, str]:

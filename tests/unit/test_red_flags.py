@@ -172,8 +172,10 @@ def _classified_urgent(text: str) -> Message:
 def test_keyboard_mashing_the_classifier_calls_urgent_is_not_understood_but_a_misspelt_sign_is_urgent(red_flags):
     config = RedFlagDetector.get_default_config()
     known = RedFlagDetector(config, None, None, words=["my", "chest", "hurts", "bad"], red_flags=red_flags)
-    [mashed, misspelt] = known.process([_classified_urgent("blorp zanq fimble"), _classified_urgent("chezt hurtz")])
+    mashing = [_classified_urgent("blorp zanq fimble"), _classified_urgent("zanq blorp fimble, Dr. Patel")]
+    [mashed, named, misspelt] = known.process([*mashing, _classified_urgent("chezt hurtz")])
     assert mashed.get("intent")["name"] == "nlu_fallback" and mashed.get("red_flag") is None
+    assert named.get("intent")["name"] == "nlu_fallback" and named.get("red_flag") is None
     assert misspelt.get("intent")["name"] == URGENT_INTENT and misspelt.get("red_flag")["how"] == "classifier"
 
 
