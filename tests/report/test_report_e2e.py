@@ -66,7 +66,7 @@ def test_a_message_that_fell_back_is_listed_with_its_email_masked(conversations,
 
 def test_a_declined_did_you_mean_is_listed_as_declined_with_the_name_masked(conversations, tmp_path):
     listed = [r for r in rows(run_report(tmp_path / "reports")) if r["text"].startswith("zanq blorp")]
-    assert [(r["text"], r["reason"]) for r in listed] == [("zanq blorp fimble from Dr. [name]", "declined_suggestion")]
+    assert [(r["text"], r["reason"]) for r in listed] == [("zanq blorp fimble, Dr. [name]", "declined_suggestion")]
 
 
 def test_feedback_on_an_answer_is_counted_per_topic(conversations, tmp_path):
