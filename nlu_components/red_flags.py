@@ -244,19 +244,16 @@ class RedFlagDetector(GraphComponent):
         return bool(content) and len(self.vocabulary.unknown(tokens)) == len(content)
 
     @staticmethod
-    def _second_choice(message: Message) -> None:
-        """The classifier's best intent other than the urgent one (or the fallback, when it has none)."""
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r[INTENT_NAME_KEY] != URGENT_INTENT]
-        fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-        best = ranking[0] if ranking else fallback
-        message.set(INTENT, {key: best[key] for key in (INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY)})
+    def _not_understood(message: Message) -> None:
+        """Unsure: Rasa's two-stage fallback offers the likeliest topics ("Did you mean ...?"). Not the classifier's
+        second choice: the scope gate and the FallbackClassifier judged only its first, the urgent one."""
+        message.set(INTENT, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0})
 
     def _check(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         group, how = self.red_flags.match(text), "phrases"
         scores, nearest_is_self_harm = self._scores(message)
-        message.set(SCORES_KEY, scores, add_to_output=True)
         close = (
             scores["similarity"] >= self.config["min_similarity"]
             and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]
@@ -264,9 +261,10 @@ class RedFlagDetector(GraphComponent):
         # "over" or "hypothetical" never exempts what is nearest to thoughts of self-harm
         not_happening = group is None and not (close and nearest_is_self_harm) and self.red_flags.is_not_happening(text)
         scores["not_happening"] = not_happening  # for `python -m bench tune`, which replays the two model checks
+        message.set(SCORES_KEY, scores, add_to_output=True)
         if not_happening and classified == URGENT_INTENT:
             # the classifier's own urgent label on a question about a sign that is over or hypothetical
-            self._second_choice(message)
+            self._not_understood(message)
             return
         if group is None and not not_happening:
             if close:
@@ -275,9 +273,7 @@ class RedFlagDetector(GraphComponent):
                 if self._no_word_known(message):
                     # keyboard mashing ("blorp zanq") lands in the classifier's biggest class: not understood
                     if classified == URGENT_INTENT:
-                        message.set(
-                            INTENT, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-                        )
+                        self._not_understood(message)
                     return
                 group, how = (SELF_HARM if nearest_is_self_harm else "symptom"), "classifier"
         if group is None:

@@ -331,13 +331,15 @@ def test_a_sign_said_to_be_absent_or_an_emergency_kit_is_no_warning_sign(red_fla
     assert red_flags.match("no fever but i cant breathe") is not None
 
 
-def test_the_classifiers_urgent_label_on_a_question_about_a_past_sign_goes_to_its_next_choice(red_flags):
+def test_the_classifiers_urgent_label_on_a_question_about_a_past_sign_is_unsure_not_its_unchecked_second_choice(
+    red_flags,
+):
     message = Message(data={"text": "my eyes were yellow years ago and went away, can i restart"})
     message.set("intent", {"name": URGENT_INTENT, "confidence": 0.6})
     ranking = [{"name": URGENT_INTENT, "confidence": 0.6}, {"name": "ask_side_effects", "confidence": 0.3}]
     message.set("intent_ranking", ranking)
     [processed] = detector(red_flags).process([message])
-    assert processed.get("intent") == {"name": "ask_side_effects", "confidence": 0.3}
+    assert processed.get("intent") == {"name": "nlu_fallback", "confidence": 1.0}
     assert processed.get("red_flag") is None
 
 
