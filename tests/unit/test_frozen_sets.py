@@ -19,6 +19,7 @@ FROZEN = {
     "tests/urgent/dev3.yml": "43a7e406498cf02ada840459a5692eaa9d2549268738d84763b616ea83475399",
     "tests/urgent/dev4.yml": "a165a26a4aa3b5b8745d5866d452c603f0d24d10c3aa198908c1edcacf952ecc",
     "tests/urgent/dev5.yml": "459d99adf50732891ae66ea36b2af82ff6aac308d02741947dcc7f802844cbf8",
+    "tests/urgent/dev6.yml": "aacaef4e6b67c143da540ba3ccf040243c81161701deca8280f524dc8f4260d1",
 }
 
 
