@@ -419,3 +419,51 @@ def test_just_wondering_never_exempts_what_is_nearest_to_thoughts_of_self_harm(r
 )
 def test_hopelessness_and_goodbyes_are_self_harm(red_flags, text):
     assert red_flags.match(text) == "self_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could not get air walking in from the car park",
+        "sob since last night, on opdivo",
+        "theres a whistle when she breathes since the drip came out",
+        "my lips went numb and are swelling up",
+        "slimy stuff on his poop and cramps",
+        "been to the toilet 7 times a day since monday",
+        "pooping way more than usual",
+        "my wife looks like a highlighter, her skin went that colour",
+        "havent needed the bathroom all day",
+        "so tired he fell asleep at the dinner table mid meal",
+        "the cut on my hand has been bleeding all morning",
+    ],
+)
+def test_warning_signs_in_everyday_words_are_caught(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep thinking of driving my car into a wall",
+        "i cant find a reason to keep going",
+        "dont see any point in living",
+    ],
+)
+def test_more_ways_of_saying_self_harm_get_988_first(red_flags, text):
+    assert red_flags.match(text) == "self_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a small rash on my leg, not spreading, is that normal on keytruda",
+        "what does jaundice look like",
+        "what do i do about dark urine, for future reference",
+    ],
+)
+def test_an_absent_sign_or_a_question_for_later_is_not_an_emergency(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+def test_ever_since_is_not_a_hypothetical(red_flags):
+    assert red_flags.match("wheezing ever since my infusion") is not None
