@@ -39,16 +39,9 @@ NLU_DEV3 = ROOT / "tests" / "nlu" / "dev3.yml"
 URGENT_TEST = ROOT / "tests" / "urgent" / "independent.yml"
 # a second frozen set, written after the first one's misses had been read during tuning (tests/nlu/README.md)
 URGENT_TEST2 = ROOT / "tests" / "urgent" / "independent2.yml"
-URGENT_DEV = ROOT / "tests" / "urgent" / "dev.yml"
-URGENT_DEV2 = ROOT / "tests" / "urgent" / "dev2.yml"
-URGENT_DEV3 = ROOT / "tests" / "urgent" / "dev3.yml"
-URGENT_DEV4 = ROOT / "tests" / "urgent" / "dev4.yml"
-URGENT_DEV5 = ROOT / "tests" / "urgent" / "dev5.yml"
-URGENT_DEV6 = ROOT / "tests" / "urgent" / "dev6.yml"
-URGENT_DEV7 = ROOT / "tests" / "urgent" / "dev7.yml"
 # the tuning sets, each by a different writer (tests/nlu/README.md)
 NLU_DEVS = [NLU_DEV, NLU_DEV3]
-URGENT_DEVS = [URGENT_DEV, URGENT_DEV2, URGENT_DEV3, URGENT_DEV4, URGENT_DEV5, URGENT_DEV6, URGENT_DEV7]
+URGENT_DEVS = sorted((ROOT / "tests" / "urgent").glob("dev*.yml"))
 MEDQUAD_SEED, MEDQUAD_SIZE = 7, 2000
 OUT_OF_SCOPE, FALLBACK, URGENT = "out_of_scope", "nlu_fallback", "report_urgent_symptom"
 TOPIC_PREFIX = "ask_"

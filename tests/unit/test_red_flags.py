@@ -467,3 +467,8 @@ def test_an_absent_sign_or_a_question_for_later_is_not_an_emergency(red_flags, t
 
 def test_ever_since_is_not_a_hypothetical(red_flags):
     assert red_flags.match("wheezing ever since my infusion") is not None
+
+
+@pytest.mark.parametrize("text", ["i have a reason to live, my grandkids", "bathroom 1 or 2 times a day, is that ok"])
+def test_a_reason_to_live_and_a_normal_number_of_stools_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None

@@ -74,17 +74,9 @@ def test_no_sentence_of_the_independent_sets_is_in_the_training_data_or_the_red_
     longer sentence in both is a copy."""
     nlu = [t for name in ("independent.yml", "dev.yml") for _, t in _examples(ROOT / "tests/nlu" / name)]
     urgent = []
-    for name in (
-        "independent.yml",
-        "independent2.yml",
-        "dev.yml",
-        "dev2.yml",
-        "dev4.yml",
-        "dev5.yml",
-        "dev6.yml",
-        "dev7.yml",
-    ):
-        data = yaml.safe_load((ROOT / "tests/urgent" / name).read_text(encoding="utf-8"))
+    # dev3.yml shares a few common questions with the training data: its own test below
+    for path in sorted(p for p in (ROOT / "tests/urgent").glob("*.yml") if p.name != "dev3.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         urgent += [str(t) for texts in data["urgent"].values() for t in texts] + [str(t) for t in data["not_urgent"]]
     copies = {_norm(t) for t in nlu + urgent if len(_norm(t).split()) > SHORT} & _training()
     assert not copies, sorted(copies)
