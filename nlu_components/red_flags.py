@@ -79,6 +79,7 @@ class RedFlags:
         self.general_question = re.compile(spec["general_question"])
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
         self.over_now = re.compile(spec["over_now"])
+        self.fine_now, self.episode = re.compile(spec["fine_now"]), re.compile(spec["episode"])
         self.personal = re.compile(spec["personal"])
         self.hypothetical, self.anyone = re.compile(spec["hypothetical"]), re.compile(spec["anyone"])
         figures = spec.get("figures_of_speech") or []
@@ -113,6 +114,8 @@ class RedFlags:
         if self.general_question.search(norm) and not self.personal.search(self.anyone.sub(" ", norm)):
             return True
         not_now = self.not_now.search(norm) or self.hypothetical.search(norm)
+        if not not_now and self.fine_now.search(norm):
+            not_now = not self.episode.search(norm)  # "I passed out, I think I'm ok now" still needs a call now
         return bool(not_now) and not self.now.search(self.over_now.sub(" ", norm))
 
 

@@ -472,3 +472,20 @@ def test_ever_since_is_not_a_hypothetical(red_flags):
 @pytest.mark.parametrize("text", ["i have a reason to live, my grandkids", "bathroom 1 or 2 times a day, is that ok"])
 def test_a_reason_to_live_and_a_normal_number_of_stools_are_not_warning_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son fainted at dinner, he says hes fine now",
+        "wife had a fit on the couch earlier, shes ok now",
+        "dbl vision, seeing two of things",
+    ],
+)
+def test_fainting_or_a_seizure_is_urgent_even_when_the_person_feels_fine_again(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize("text", ["i fainted once as a teen, fine now", "blacked out the old dates on my calendar"])
+def test_a_long_past_faint_and_blacking_out_dates_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None
