@@ -489,3 +489,21 @@ def test_fainting_or_a_seizure_is_urgent_even_when_the_person_feels_fine_again(r
 @pytest.mark.parametrize("text", ["i fainted once as a teen, fine now", "blacked out the old dates on my calendar"])
 def test_a_long_past_faint_and_blacking_out_dates_are_not_warning_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "moms sugar reading 415 and shes peeing nonstop",
+        "headache for almost a week, advil does nothing",
+        "his eyes are getting fuzzy",
+        "grandpa not know where he is this morning",
+    ],
+)
+def test_a_high_sugar_reading_a_headache_nothing_helps_and_confusion_in_plain_words_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize("text", ["my blood sugar was 110 at breakfast", "i know where she is, at her sisters"])
+def test_a_normal_sugar_reading_and_knowing_where_someone_is_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None
