@@ -22,6 +22,7 @@ FROZEN = {
     "tests/urgent/dev6.yml": "aacaef4e6b67c143da540ba3ccf040243c81161701deca8280f524dc8f4260d1",
     "tests/urgent/dev7.yml": "56c623bedc5562a5beee4833f661cf9800daf4b18567bee9e59806211482771c",
     "tests/urgent/dev8.yml": "6fc9c732fc0521857afee4382db0996c6a8ec5409a21e48a0969ca5907a2fd0e",
+    "tests/urgent/dev9.yml": "b4e7962a949b557490bbc28f572c8b561f406f3a82ba16102f4d8599610fe0b1",
 }
 
 
