@@ -507,3 +507,24 @@ def test_a_high_sugar_reading_a_headache_nothing_helps_and_confusion_in_plain_wo
 @pytest.mark.parametrize("text", ["my blood sugar was 110 at breakfast", "i know where she is, at her sisters"])
 def test_a_normal_sugar_reading_and_knowing_where_someone_is_are_not_warning_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize("text", ["been going like 12x a day since sunday", "dad fell asleep at his desk again, so weird"])
+def test_many_stools_a_day_and_falling_asleep_at_a_desk_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my shortness of breath is almost gone now",
+        "used to get hives from shellfish as a kid, I'm much better now",
+        "the rash from last week went away with the cream",
+        "what does a reaction to the drip look like? just want to be ready",
+        "ankles swell on long drives, it's been like that for years",
+        "we laughed so hard at the movie that I could barely breathe",
+        "I can finally breathe again, the tumor shrank",
+    ],
+)
+def test_signs_that_are_over_long_standing_or_figures_of_speech_are_not_emergencies(red_flags, text):
+    assert red_flags.match(text) is None
