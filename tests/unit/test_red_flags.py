@@ -509,7 +509,9 @@ def test_a_normal_sugar_reading_and_knowing_where_someone_is_are_not_warning_sig
     assert red_flags.match(text) is None
 
 
-@pytest.mark.parametrize("text", ["been going like 12x a day since sunday", "dad fell asleep at his desk again, so weird"])
+@pytest.mark.parametrize(
+    "text", ["been going like 12x a day since sunday", "dad fell asleep at his desk again, so weird"]
+)
 def test_many_stools_a_day_and_falling_asleep_at_a_desk_are_urgent(red_flags, text):
     assert red_flags.match(text) is not None
 
