@@ -530,3 +530,24 @@ def test_many_stools_a_day_and_falling_asleep_at_a_desk_are_urgent(red_flags, te
 )
 def test_signs_that_are_over_long_standing_or_figures_of_speech_are_not_emergencies(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pulse ox says 87 on room air",
+        "his sats keep dropping",
+        "noisy high breathing, stridor",
+        "bp 78/45 and dizzy",
+        "thyroid storm?",
+    ],
+)
+def test_low_oxygen_and_blood_pressure_readings_and_clinical_names_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["oxygen 97% this morning", "bp 118/76, good", "the oxygen machine rental is 85 dollars"]
+)
+def test_normal_readings_and_prices_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None
