@@ -551,3 +551,20 @@ def test_low_oxygen_and_blood_pressure_readings_and_clinical_names_are_urgent(re
 )
 def test_normal_readings_and_prices_are_not_warning_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i see no sense to go on living like this",
+        "thinking of ways to bring it all to an end",
+        "she said she cant bear living anymore",
+    ],
+)
+def test_formal_or_roundabout_thoughts_of_ending_ones_life_are_self_harm(red_flags, text):
+    assert red_flags.match(text) == "self_harm"
+
+
+def test_wanting_to_go_on_living_and_bringing_a_meeting_to_a_close_are_not_self_harm(red_flags):
+    assert red_flags.match("I want to go on living for my kids, what trials are there") is None
+    assert red_flags.match("the nurse had to bring the meeting to a close early") is None
