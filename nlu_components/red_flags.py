@@ -126,7 +126,8 @@ class RedFlagDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         # tuned on tests/urgent/dev.yml by `python -m bench tune`
-        return {"min_similarity": 0.5, "margin": -0.02, "min_probability": 0.2, "threads": 1}
+        # sure_probability: the classifier is so sure of `report_urgent_symptom` that no wording exempts the message
+        return {"min_similarity": 0.5, "margin": -0.02, "min_probability": 0.2, "sure_probability": 0.7, "threads": 1}
 
     @classmethod
     def create(
@@ -261,8 +262,15 @@ class RedFlagDetector(GraphComponent):
             scores["similarity"] >= self.config["min_similarity"]
             and scores["similarity"] - scores["nearest_other"] >= self.config["margin"]
         )
-        # "over" or "hypothetical" never exempts what is nearest to thoughts of self-harm
-        not_happening = group is None and not (close and nearest_is_self_harm) and self.red_flags.is_not_happening(text)
+        # "over" or "hypothetical" never exempts what is nearest to thoughts of self-harm, nor what the classifier is
+        # sure is urgent: the wording rules are guesses, and missing an emergency is far worse than a false alarm
+        sure = scores["probability"] >= self.config["sure_probability"]
+        not_happening = (
+            group is None
+            and not (close and nearest_is_self_harm)
+            and not sure
+            and self.red_flags.is_not_happening(text)
+        )
         scores["not_happening"] = not_happening  # for `python -m bench tune`, which replays the two model checks
         message.set(SCORES_KEY, scores, add_to_output=True)
         if not_happening and classified == URGENT_INTENT:

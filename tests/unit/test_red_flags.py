@@ -179,6 +179,23 @@ def test_keyboard_mashing_the_classifier_calls_urgent_is_not_understood_but_a_mi
     assert misspelt.get("intent")["name"] == URGENT_INTENT and misspelt.get("red_flag")["how"] == "classifier"
 
 
+def _ranked(text: str, urgent: float) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": URGENT_INTENT, "confidence": urgent})
+    message.set("intent_ranking", [{"name": URGENT_INTENT, "confidence": urgent}])
+    return message
+
+
+def test_a_classifier_sure_of_urgent_outweighs_wording_that_says_the_sign_is_over(red_flags):
+    text = "my chest pain went away last year"  # exempt by its wording (red_flags.is_not_happening)
+    assert red_flags.is_not_happening(text)
+    [unsure, sure] = detector(red_flags).process([_ranked(text, 0.6), _ranked(text, 0.75)])
+    assert unsure.get("intent")["name"] == "nlu_fallback" and unsure.get("red_flag") is None
+    assert unsure.get("urgent_scores")["not_happening"] is True
+    assert sure.get("intent")["name"] == URGENT_INTENT and sure.get("red_flag")["how"] == "classifier"
+    assert sure.get("urgent_scores")["not_happening"] is False
+
+
 def test_the_detector_leaves_other_messages_alone(red_flags):
     message = Message(data={"text": "how is immunotherapy given"})
     message.set("intent", {"name": "ask_how_given", "confidence": 0.95})
