@@ -3,8 +3,9 @@
 message is parsed once; every threshold setting is then replayed on the parse results, the way the pipeline applies
 them.
 
-The urgent check catches the most urgent messages within MAX_FALSE_ALARMS. For the rest, the choice minimises wrong
-answers plus half the "Did you mean" replies, within the targets on in-scope fallback and MedQuAD.
+The urgent check catches the most urgent messages within MAX_FALSE_ALARMS (ties: the most by its model checks
+alone, phrases aside). For the rest, the choice minimises wrong answers plus half the "Did you mean" replies, within
+the targets on in-scope fallback and MedQuAD.
 Usage: python -m bench tune [--model MODEL]; prints the best settings and the trade-off.
 """
 
@@ -44,10 +45,12 @@ URGENT_PROBABILITY = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9, 1.01]
 MAX_FALSE_ALARMS = 0.05
 
 
-def urgent_replay(parse: Dict[str, Any], similarity: float, margin: float, probability: float) -> bool:
-    """Would the urgent check flag this message under these thresholds?"""
+def urgent_replay(
+    parse: Dict[str, Any], similarity: float, margin: float, probability: float, phrases: bool = True
+) -> bool:
+    """Would the urgent check flag this message under these thresholds (phrases=False: by the model checks alone)?"""
     flag = parse.get("red_flag") or {}
-    if flag.get("how") == "phrases":
+    if phrases and flag.get("how") == "phrases":
         return True
     scores = parse.get("urgent_scores") or {}
     if scores.get("not_happening"):
@@ -121,19 +124,22 @@ def tune_urgent(model: str) -> List[Dict[str, Any]]:
                 "margin": setting[1],
                 "min_probability": setting[2],
                 "recall": sum(urgent_replay(p, *setting) for p in flagged) / len(flagged),
+                # the phrases were written from the tuning sets' misses, so they catch nearly all of them whatever
+                # the thresholds: what the model checks catch alone tells the settings apart on new wording
+                "model_recall": sum(urgent_replay(p, *setting, phrases=False) for p in flagged) / len(flagged),
                 "false_alarms": sum(urgent_replay(p, *setting) for p in calm) / len(calm),
             }
         )
-    return sorted(rows, key=lambda r: (-r["recall"], r["false_alarms"]))
+    return sorted(rows, key=lambda r: (-r["recall"], -r["model_recall"], r["false_alarms"]))
 
 
 def main(model: str = str(ROOT / "models" / "immuno.tar.gz")) -> int:
     urgent = tune_urgent(model)
-    print("urgent check: similarity margin probability | recall  false alarms")
+    print("urgent check: similarity margin probability | recall  model alone  false alarms")
     for r in [r for r in urgent if r["false_alarms"] <= MAX_FALSE_ALARMS][:10]:
         print(
             f"{r['min_similarity']:10.2f} {r['margin']:6.2f} {r['min_probability']:11.2f} | {r['recall']:6.3f} "
-            f"{r['false_alarms']:13.3f}"
+            f"{r['model_recall']:12.3f} {r['false_alarms']:13.3f}"
         )
     fit = [r for r in urgent if r["false_alarms"] <= MAX_FALSE_ALARMS]
     print(f"best urgent check within {MAX_FALSE_ALARMS:.0%} false alarms: {fit[0] if fit else urgent[-1]}")
