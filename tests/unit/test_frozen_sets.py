@@ -24,6 +24,7 @@ FROZEN = {
     "tests/urgent/dev8.yml": "6fc9c732fc0521857afee4382db0996c6a8ec5409a21e48a0969ca5907a2fd0e",
     "tests/urgent/dev9.yml": "b4e7962a949b557490bbc28f572c8b561f406f3a82ba16102f4d8599610fe0b1",
     "tests/urgent/dev10.yml": "56653a950e749a11936643abf44989a321bc72a2cde905bf8c8a38f204c48236",
+    "tests/urgent/dev11.yml": "d880cbb3d8c16054c23b673f5c01b0e4d5340877026a89aee2c781c2bd843e23",
 }
 
 
