@@ -80,7 +80,7 @@ class RedFlags:
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])
         self.over_now = re.compile(spec["over_now"])
         self.fine_now, self.episode = re.compile(spec["fine_now"]), re.compile(spec["episode"])
-        self.personal = re.compile(spec["personal"])
+        self.personal, self.implied_person = re.compile(spec["personal"]), re.compile(spec["implied_person"])
         self.hypothetical, self.anyone = re.compile(spec["hypothetical"]), re.compile(spec["anyone"])
         figures = spec.get("figures_of_speech") or []
         self.figures = re.compile("|".join(f"(?:{f})" for f in figures)) if figures else None
@@ -111,7 +111,12 @@ class RedFlags:
         """A question about what treatment can cause or what counts as a warning sign, about nobody in particular;
         or about a sign that is over or hypothetical, with nothing said to be happening now: not an emergency."""
         norm = normalise(text)
-        if self.general_question.search(norm) and not self.personal.search(self.anyone.sub(" ", norm)):
+        if (
+            self.general_question.search(norm)
+            and not self.personal.search(self.anyone.sub(" ", norm))
+            and not self.implied_person.search(norm)
+            and not self.now.search(self.over_now.sub(" ", norm))
+        ):
             return True
         not_now = self.not_now.search(norm) or self.hypothetical.search(norm)
         if not not_now and self.fine_now.search(norm):

@@ -585,3 +585,35 @@ def test_formal_or_roundabout_thoughts_of_ending_ones_life_are_self_harm(red_fla
 def test_wanting_to_go_on_living_and_bringing_a_meeting_to_a_close_are_not_self_harm(red_flags):
     assert red_flags.match("I want to go on living for my kids, what trials are there") is None
     assert red_flags.match("the nurse had to bring the meeting to a close early") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is peeing hardly anything a side effect",  # a question in the form people use about what they have
+        "is it normal to wee way less than before on opdivo",
+        "can keytruda cause dark pee? started this morning",  # a general question that says when
+        "have to stop on every landing to breathe",
+        "coughed up reddish spit twice",
+        "dads vision has gone blurry since tuesday",
+        "everything looks double when I read",
+        "so weak she had to crawl to bed",
+        "he had a jerking fit at lunch, fine now",  # a seizure that is over still needs a call now
+    ],
+)
+def test_signs_played_down_or_asked_about_as_side_effects_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can immunotherapy cause dark urine?",  # about nobody in particular, and nothing said to be happening
+        "what are the warning signs of a blood clot, is coughing up blood one",
+        "had a mild headache, gone after a nap, just mentioning it",
+        "a bloody nose yesterday that stopped after a minute",
+        "I went for a long walk and had a coughing fit in the cold",
+    ],
+)
+def test_general_questions_and_signs_over_in_minutes_are_not_emergencies(red_flags, text):
+    assert red_flags.match(text) is None
