@@ -111,17 +111,16 @@ class RedFlags:
         """A question about what treatment can cause or what counts as a warning sign, about nobody in particular;
         or about a sign that is over or hypothetical, with nothing said to be happening now: not an emergency."""
         norm = normalise(text)
-        if (
-            self.general_question.search(norm)
-            and not self.personal.search(self.anyone.sub(" ", norm))
-            and not self.implied_person.search(norm)
-            and not self.now.search(self.over_now.sub(" ", norm))
-        ):
+        happening_now = bool(self.now.search(self.over_now.sub(" ", norm)))
+        if happening_now:
+            return False
+        about_someone = self.personal.search(self.anyone.sub(" ", norm)) or self.implied_person.search(norm)
+        if self.general_question.search(norm) and not about_someone:
             return True
         not_now = self.not_now.search(norm) or self.hypothetical.search(norm)
         if not not_now and self.fine_now.search(norm):
             not_now = not self.episode.search(norm)  # "I passed out, I think I'm ok now" still needs a call now
-        return bool(not_now) and not self.now.search(self.over_now.sub(" ", norm))
+        return bool(not_now)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
