@@ -25,6 +25,7 @@ FROZEN = {
     "tests/urgent/dev9.yml": "b4e7962a949b557490bbc28f572c8b561f406f3a82ba16102f4d8599610fe0b1",
     "tests/urgent/dev10.yml": "56653a950e749a11936643abf44989a321bc72a2cde905bf8c8a38f204c48236",
     "tests/urgent/dev11.yml": "d880cbb3d8c16054c23b673f5c01b0e4d5340877026a89aee2c781c2bd843e23",
+    "tests/urgent/dev12.yml": "109ed4f6f4672f03090f5d6a9c3ee27c857a220b5f5476522b1a8cf71510129b",
 }
 
 
