@@ -617,3 +617,42 @@ def test_signs_played_down_or_asked_about_as_side_effects_are_urgent(red_flags, 
 )
 def test_general_questions_and_signs_over_in_minutes_are_not_emergencies(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "for future reference what does colitis feel like, tho my belly is in agony at the moment",  # "now" wins
+        "sob 2day again and its hard 2 talk",
+        "her heart rate has been really irregular since dinner",
+        "threw up 4 times since breakfast on opdivo",
+        "the runs are back, 7 times now, can I take loperamide",
+        "my lower legs keep puffing up",
+        "wee came out pinkish this morning",
+        "grandpa is saying nonsense at dinner",
+        "mum seems muddled tonight, she had car-t last week",
+        "38.6 tonight and my white counts are low",
+        "coughed up some blood twenty minutes ago, i feel ok now",  # coughing up blood is not over when one feels ok
+        "the thoughts came back and ive been thinking about how id do it",
+        "how many of these sleeping tabs would be too many",
+    ],
+)
+def test_signs_said_to_be_over_or_minor_that_are_happening_now_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had a seizure as a baby, none since. does that rule out car t?",
+        "got a rash from a tetanus shot years back, never again. is opdivo ok?",
+        "had heart pain in the spring, turned out to be reflux, gone since I started pantoprazole",
+        "it is hard to talk about my prognosis with friends",
+        "I'm 38 and have mild neutropenia, what is it?",
+        "a bit muddled about the dates of my infusions",
+        "I've been thinking about how I'd manage work during treatment",
+        "I've worked out how I will get to my infusions without a car",
+    ],
+)
+def test_signs_in_childhood_that_turned_out_harmless_or_words_used_otherwise_are_not_emergencies(red_flags, text):
+    assert red_flags.match(text) is None
