@@ -656,3 +656,33 @@ def test_signs_said_to_be_over_or_minor_that_are_happening_now_are_urgent(red_fl
 )
 def test_signs_in_childhood_that_turned_out_harmless_or_words_used_otherwise_are_not_emergencies(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how often is too often to poo? I'm up to 8 times a day today, usually twice",
+        "she's had 6 today, normally once",
+        "peeing every hour and so thirsty I can't stop drinking",
+        "thirsty no matter how much I drink and weeing nonstop",
+        "there are 40 of his oxycodone in the drawer, that should be enough",
+        "o2 says 88 on the finger clip and I'm puffing",
+        "temp was 37 earlier, 38.8 now, day 5 after car-t",
+    ],
+)
+def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "oximeter reads 97, pulse 80, all good?",
+        "did his car t temperature check, 37.1, do we log it somewhere",
+        "thermometer said 98.4 after keytruda, fine right?",
+        "had 5 coffees today, normally one",
+        "is 30 tablets enough for the month? 30 pills would be enough for a month I guess",
+    ],
+)
+def test_normal_readings_and_ordinary_counts_are_not_warning_signs(red_flags, text):
+    assert red_flags.match(text) is None
