@@ -668,6 +668,11 @@ def test_signs_in_childhood_that_turned_out_harmless_or_words_used_otherwise_are
         "there are 40 of his oxycodone in the drawer, that should be enough",
         "o2 says 88 on the finger clip and I'm puffing",
         "temp was 37 earlier, 38.8 now, day 5 after car-t",
+        "heart rate 140 and I'm just sitting on the couch",
+        "big itchy welts on her neck since the drip",
+        "his breathing sounds kind of wheezy tonight",
+        "a headache thats the worst ever since lunch",
+        "her ankles leave a dent when you press and her socks dig in",
     ],
 )
 def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, text):
@@ -681,6 +686,8 @@ def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, te
         "did his car t temperature check, 37.1, do we log it somewhere",
         "thermometer said 98.4 after keytruda, fine right?",
         "had 5 coffees today, normally one",
+        "hr hit 150 on my run this morning, fine to keep jogging on keytruda?",
+        "my hr monitor cost 130 dollars",
         "is 30 tablets enough for the month? 30 pills would be enough for a month I guess",
     ],
 )
