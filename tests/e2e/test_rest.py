@@ -123,3 +123,10 @@ def test_the_server_keeps_answering_after_odd_input(bot):
     bot.send("😀😀😀", sender)
     reply = texts(bot.send("how is immunotherapy given", sender))[-1]
     assert CONTENT.topics["ask_how_given"].answer.source.url in reply
+
+
+@pytest.mark.parametrize("question", ["what is cytokine release syndrome?", "what is CRS"])
+def test_a_side_effect_named_by_its_name_gets_its_side_effects_answer(bot, question):
+    # cytokines are also immune system modulators: the name of the syndrome must not get their answer
+    reply, _ = split_answer(bot.send(question, bot.new_sender()))
+    assert CONTENT.topics["ask_side_effects"].variants["CAR T-cell therapy"].web in reply
