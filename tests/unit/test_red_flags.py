@@ -673,6 +673,8 @@ def test_signs_in_childhood_that_turned_out_harmless_or_words_used_otherwise_are
         "his breathing sounds kind of wheezy tonight",
         "a headache thats the worst ever since lunch",
         "her ankles leave a dent when you press and her socks dig in",
+        "do i go to urgent care with this fever or call the oncologist",
+        "honestly i wanna die, not joking",
     ],
 )
 def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, text):
@@ -688,6 +690,8 @@ def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, te
         "had 5 coffees today, normally one",
         "hr hit 150 on my run this morning, fine to keep jogging on keytruda?",
         "my hr monitor cost 130 dollars",
+        "can you tell me which side effects mean the emergency room on opdivo?",
+        "i could die of embarrassment, i snored through my whole infusion",
         "is 30 tablets enough for the month? 30 pills would be enough for a month I guess",
     ],
 )
