@@ -28,6 +28,7 @@ FROZEN = {
     "tests/urgent/dev12.yml": "109ed4f6f4672f03090f5d6a9c3ee27c857a220b5f5476522b1a8cf71510129b",
     "tests/urgent/dev13.yml": "13bf4024e071337ac2c952119044e41592230da79e95b02506973160f3463264",
     "tests/urgent/dev14.yml": "d8a32a14ae6a97054c3ee642c49e57758c8b226e328b91291ed8505e048e8900",
+    "tests/urgent/dev15.yml": "51bf258dab3adc274e94188651a19f1b9c62f630e7d25cdec56715fbbfb1a508",
 }
 
 
