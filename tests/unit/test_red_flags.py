@@ -272,6 +272,7 @@ def test_the_same_question_about_someone_is_urgent(red_flags, text):
         "we almost had a heart attack when we saw the bill for the scan",
         "i nearly fainted when i saw the parking fees",
         "this leaflet is so boring i could pass out",
+        "the waiting room was so stressful i thought i'd faint",
         "my heart was pounding with relief when the doctor said clear",
         "i'm so confused by my insurance paperwork",
         "my world is falling apart since the diagnosis",
@@ -306,9 +307,12 @@ def test_texting_shorthand_for_kill_myself_is_self_harm_but_kilometres_are_not(r
         "hypothetically, what happens with a seizure during treatment",
         "what would happen if i had an allergic reaction in the infusion chair",
         "the nurse told me to call if i get diarrhea a lot, how many times is a lot",
+        "the nurse told us to watch for a fever over 38, what else should we look out for",
         "is blurred vision ever a side effect? mine is fine, just curious",
         "i passed out once when i was 15 getting my ears pierced, does that matter",
         "my son has had seizures since he was little but none in years, can he get car t",
+        "she blacked out at the sight of a needle, like she always does, years before any of this",
+        "the shortness of breath he had after cycle 2 has mostly settled",
     ],
 )
 def test_a_hypothetical_or_long_past_sign_is_a_question(red_flags, text):
@@ -320,9 +324,12 @@ def test_a_hypothetical_or_long_past_sign_is_a_question(red_flags, text):
     [
         "if he ever stopped breathing what do i do, he just stopped breathing",
         "the nurse told me to call if i get a fever, its 102 right now",
+        "they told us to watch for fever and now she is at 39.4 and shaking",
+        "i was so scared i thought i'd pass out, and now my throat is swelling",
         "what would happen if i had an allergic reaction, my throat is closing right now",
         "what do i do if my husband cant breathe",
         "when she was little she had asthma and now she cant breathe",
+        "he passed out like he always does when he stands up, but now he wont wake up",
     ],
 )
 def test_a_hypothetical_beside_a_sign_happening_now_is_urgent(red_flags, text):
