@@ -29,6 +29,7 @@ FROZEN = {
     "tests/urgent/dev13.yml": "13bf4024e071337ac2c952119044e41592230da79e95b02506973160f3463264",
     "tests/urgent/dev14.yml": "d8a32a14ae6a97054c3ee642c49e57758c8b226e328b91291ed8505e048e8900",
     "tests/urgent/dev15.yml": "51bf258dab3adc274e94188651a19f1b9c62f630e7d25cdec56715fbbfb1a508",
+    "tests/urgent/dev16.yml": "a8d9a497b43e882e54974360795b3b8c35d484f258fff59aa306355c0c00c046",
 }
 
 
