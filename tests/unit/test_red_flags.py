@@ -704,3 +704,31 @@ def test_readings_counts_and_stockpiles_told_in_numbers_are_urgent(red_flags, te
 )
 def test_normal_readings_and_ordinary_counts_are_not_warning_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dry eyes, a bit tired, a heartbeat that keeps skipping today, and no appetite",
+        "sore muscles, dry mouth, stomach cramps so bad he's doubled over",
+        "slight rash, my stools have been black for two days, trouble sleeping",
+        "he's grumpy, nails brittle, his skin looking yellow",
+        "my husband is a totally different person since yesterday, yelling and paranoid",
+        "sleepy, dry eyes, 101 fever, craving pickles",
+        "hot and cold shivers since this morning, itchy scalp",
+    ],
+)
+def test_one_warning_sign_in_a_list_of_mild_ones_is_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we were doubled over laughing at the comedy show",
+        "she's a totally different person since she started yoga, so much calmer",
+        "the forecast says a 38 temp high for tuesday lol",
+    ],
+)
+def test_look_alikes_of_the_list_signs_are_not_urgent(red_flags, text):
+    assert red_flags.match(text) is None
