@@ -30,6 +30,9 @@ FROZEN = {
     "tests/urgent/dev14.yml": "d8a32a14ae6a97054c3ee642c49e57758c8b226e328b91291ed8505e048e8900",
     "tests/urgent/dev15.yml": "51bf258dab3adc274e94188651a19f1b9c62f630e7d25cdec56715fbbfb1a508",
     "tests/urgent/dev16.yml": "a8d9a497b43e882e54974360795b3b8c35d484f258fff59aa306355c0c00c046",
+    "tests/urgent/dev17.yml": "57b1d09b6261d48f291acf9632fd86e44a33065da08137b15eaf8121d9ca98ba",
+    "tests/urgent/dev18.yml": "e25aa50be15a74e7feaf8489e1db400962f35babc0e429f6ad81fde58ba34091",
+    "tests/urgent/dev19.yml": "5ab351542fc206576b931297d13ed38a24b15e773082c89c701bea0e5ef6c845",
 }
 
 
