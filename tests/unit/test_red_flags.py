@@ -732,3 +732,48 @@ def test_one_warning_sign_in_a_list_of_mild_ones_is_urgent(red_flags, text):
 )
 def test_look_alikes_of_the_list_signs_are_not_urgent(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("melena since last night, on nivo", "gut"),
+        ("brbpr x3 today", "gut"),
+        ("6 loose stools since breakfast", "gut"),
+        ("diarrhea all morning and theres blood in it", "gut"),
+        ("she's been oliguric since yesterday", "kidneys"),
+        ("urine output down to almost nothing", "kidneys"),
+        ("hematuria started this am", "kidneys"),
+        ("new diplopia on ipi", "nerves_muscles"),
+        ("R foot drop since tuesday", "nerves_muscles"),
+        ("he's somnolent and barely answers", "brain"),
+        ("gcs down to 12", "brain"),
+        ("can't rouse him properly", "brain"),
+        ("brief LOC in the bathroom", "unresponsive"),
+        ("no response to pain", "unresponsive"),
+        ("tmax 38.9 overnight", "fever_low_counts"),
+        ("tengo fiebre 39", "fever_low_counts"),
+        ("pt endorses SI", "self_harm"),
+        ("SI w/ plan", "self_harm"),
+        ("thinking about trying to OD", "self_harm"),
+        ("he's been stashing his oxycodone in a sock", "self_harm"),
+        ("she says better she is dead", "self_harm"),
+        ("talks about throwing herself from the window", "self_harm"),
+    ],
+)
+def test_clinical_words_and_chart_shorthand_are_warning_signs(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "si, gracias",
+        "one drop in OD at night",
+        "what is myasthenia gravis",
+        "what is a normal GCS",
+        "can you explain what ANC means",
+    ],
+)
+def test_look_alikes_of_the_shorthand_are_not_flagged(red_flags, text):
+    assert red_flags.match(text) is None
