@@ -248,6 +248,10 @@ def test_being_fine_now_does_not_make_an_old_sign_current(red_flags):
         "how high does a fever have to be to matter on keytruda",
         "list the warning signs of colitis on immunotherapy",
         "what are the danger signs after car t",
+        "what is the outlook for foot drop",
+        "how to diagnose jaundice",
+        "what are the treatments for colitis from immunotherapy",
+        "who is at risk for myocarditis on checkpoint inhibitors",
     ],
 )
 def test_a_question_about_what_counts_as_a_warning_sign_is_not_an_emergency(red_flags, text):
@@ -260,6 +264,7 @@ def test_a_question_about_what_counts_as_a_warning_sign_is_not_an_emergency(red_
     [
         "what temperature counts as a fever, my patient is at 39.5 and shaking",
         "what are the warning signs of a reaction, my kid cant breathe",
+        "what is the treatment for jaundice, my eyes went yellow today",
     ],
 )
 def test_the_same_question_about_someone_is_urgent(red_flags, text):
