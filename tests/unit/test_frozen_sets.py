@@ -33,6 +33,8 @@ FROZEN = {
     "tests/urgent/dev17.yml": "57b1d09b6261d48f291acf9632fd86e44a33065da08137b15eaf8121d9ca98ba",
     "tests/urgent/dev18.yml": "e25aa50be15a74e7feaf8489e1db400962f35babc0e429f6ad81fde58ba34091",
     "tests/urgent/dev19.yml": "5ab351542fc206576b931297d13ed38a24b15e773082c89c701bea0e5ef6c845",
+    "tests/urgent/dev20.yml": "8228e7f50ece07acb0dde2d64ebe2e41374e362f10e27d372e26cf820779dbcd",
+    "tests/urgent/dev21.yml": "d61b678fb058dee3e8b50dbe7b8e7b919e011faa447ee5a1b6073ecbcc376339",
 }
 
 
