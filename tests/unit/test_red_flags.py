@@ -356,6 +356,12 @@ def test_a_question_about_nobody_in_particular_is_not_urgent(red_flags, text, ur
 
 def test_a_sign_said_to_be_absent_or_an_emergency_kit_is_no_warning_sign(red_flags):
     assert red_flags.match("itchy rash on my arms but no blisters and no fever") is None
+    assert red_flags.match("no chest pain, no palpitations, no dizziness. is a little fatigue normal") is None
+    assert red_flags.match("im not short of breath and not coughing, just a sore throat") is None
+    assert red_flags.match("not confused or drowsy, 3 weeks out from car t, just tired") is None
+    assert red_flags.match("no chest pain but my heart is racing and i feel faint") is not None
+    assert red_flags.match("im not dizzy but i havent peed since yesterday") == "kidneys"
+    assert red_flags.match("no cough, hes not breathing") is not None
     assert red_flags.match("what goes in an emergency bag for car t") is None
     assert red_flags.match("no fever but i cant breathe") is not None
 
@@ -763,6 +769,7 @@ def test_look_alikes_of_the_list_signs_are_not_urgent(red_flags, text):
         ("thinking about trying to OD", "self_harm"),
         ("he's been stashing his oxycodone in a sock", "self_harm"),
         ("she says better she is dead", "self_harm"),
+        ("dad got lost walking home from the corner shop today", "brain"),
         ("talks about throwing herself from the window", "self_harm"),
     ],
 )
