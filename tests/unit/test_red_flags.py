@@ -789,3 +789,35 @@ def test_clinical_words_and_chart_shorthand_are_warning_signs(red_flags, text, c
 )
 def test_look_alikes_of_the_shorthand_are_not_flagged(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Daily check: Fever: no / Cough: no / Short of breath: no / Rash: none / Pee: normal - is my next dose still on?",
+        "log - confusion: none; tremor: no; handwriting fine; dizzy: no",
+        "Post-infusion form | Throat: fine | Breathing: normal | Hives: no | Blood in pee: no",
+        "Breathing: no problems / Fever: no",
+        "car t day 30, handwriting normal, temp 36.7",
+    ],
+)
+def test_a_checklist_that_answers_no_to_every_sign_is_not_urgent(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Checklist: Fever: no / Confusion: yes since lunch / Rash: no", "brain"),
+        ("Daily check: Fever: no / Short of breath: yes, worse today", "breathing"),
+        ("Fri: pee ok / Sat: a little / Sun: nothing since breakfast", "kidneys"),
+        ("baby log - wet diapers: 0 since 5am", "kidneys"),
+        ("Resp check | Breathing: no | Responding: no", "unresponsive"),
+        ("readings today 37.1 / 37.8 / 38.3 / 38.7 on the thermometer", "fever_low_counts"),
+        ("Mood form: Thoughts of hurting myself: yes, tonight", "self_harm"),
+        ("Skin - yellow, eyes too", "liver"),
+        ("grandpa keeps dozing off mid sentence", "brain"),
+    ],
+)
+def test_a_warning_sign_in_a_checklist_or_log_is_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
