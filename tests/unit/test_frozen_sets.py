@@ -35,6 +35,7 @@ FROZEN = {
     "tests/urgent/dev19.yml": "5ab351542fc206576b931297d13ed38a24b15e773082c89c701bea0e5ef6c845",
     "tests/urgent/dev20.yml": "8228e7f50ece07acb0dde2d64ebe2e41374e362f10e27d372e26cf820779dbcd",
     "tests/urgent/dev21.yml": "d61b678fb058dee3e8b50dbe7b8e7b919e011faa447ee5a1b6073ecbcc376339",
+    "tests/urgent/dev22.yml": "7dcc04fa178696a3dc625a0ea5f2a937bc529d30c3ee2ea4577bf332307f96cd",
     "tests/urgent/dev23.yml": "53e5eb4f12900f5c6954a11723b96ec33f0bff230cc854f387ea3d3758791ec5",
 }
 
