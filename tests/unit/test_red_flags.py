@@ -821,3 +821,16 @@ def test_a_checklist_that_answers_no_to_every_sign_is_not_urgent(red_flags, text
 )
 def test_a_warning_sign_in_a_checklist_or_log_is_caught(red_flags, text, category):
     assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i get this fluttering in my chest since last night", "heart"),
+        ("his watch keeps saying irregular rhythm today", "heart"),
+        ("my sister says she wishes she could just not wake up", "self_harm"),
+        ("found out hes been hiding his pain pills under the mattress", "self_harm"),
+    ],
+)
+def test_a_sign_said_in_passing_in_a_long_letter_is_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
