@@ -794,7 +794,7 @@ def test_look_alikes_of_the_shorthand_are_not_flagged(red_flags, text):
 @pytest.mark.parametrize(
     "text",
     [
-        "Daily check: Fever: no / Cough: no / Short of breath: no / Rash: none / Pee: normal - is my next dose still on?",
+        "Daily check: Fever: no / Cough: no / Short of breath: no / Rash: none / Pee: normal - next dose still on?",
         "log - confusion: none; tremor: no; handwriting fine; dizzy: no",
         "Post-infusion form | Throat: fine | Breathing: normal | Hives: no | Blood in pee: no",
         "Breathing: no problems / Fever: no",
