@@ -37,6 +37,7 @@ FROZEN = {
     "tests/urgent/dev21.yml": "d61b678fb058dee3e8b50dbe7b8e7b919e011faa447ee5a1b6073ecbcc376339",
     "tests/urgent/dev22.yml": "7dcc04fa178696a3dc625a0ea5f2a937bc529d30c3ee2ea4577bf332307f96cd",
     "tests/urgent/dev23.yml": "53e5eb4f12900f5c6954a11723b96ec33f0bff230cc854f387ea3d3758791ec5",
+    "tests/urgent/dev24.yml": "3d5f343c72edc6cd2b548f7c24e23505818bc68b78c7bbe7e4a6f85dc42971ed",
 }
 
 
