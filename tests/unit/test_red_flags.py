@@ -663,6 +663,7 @@ def test_signs_said_to_be_over_or_minor_that_are_happening_now_are_urgent(red_fl
     "text",
     [
         "I had a seizure as a baby, none since. does that rule out car t?",
+        "one fainting spell in 2019 and nothing since then, ok for yescarta?",
         "got a rash from a tetanus shot years back, never again. is opdivo ok?",
         "had heart pain in the spring, turned out to be reflux, gone since I started pantoprazole",
         "it is hard to talk about my prognosis with friends",
@@ -812,6 +813,7 @@ def test_a_checklist_that_answers_no_to_every_sign_is_not_urgent(red_flags, text
         ("Daily check: Fever: no / Short of breath: yes, worse today", "breathing"),
         ("Fri: pee ok / Sat: a little / Sun: nothing since breakfast", "kidneys"),
         ("baby log - wet diapers: 0 since 5am", "kidneys"),
+        ("urine output log: small amount at 7, nothing since noon", "kidneys"),
         ("Resp check | Breathing: no | Responding: no", "unresponsive"),
         ("readings today 37.1 / 37.8 / 38.3 / 38.7 on the thermometer", "fever_low_counts"),
         ("Mood form: Thoughts of hurting myself: yes, tonight", "self_harm"),
