@@ -38,6 +38,14 @@ FROZEN = {
     "tests/urgent/dev22.yml": "7dcc04fa178696a3dc625a0ea5f2a937bc529d30c3ee2ea4577bf332307f96cd",
     "tests/urgent/dev23.yml": "53e5eb4f12900f5c6954a11723b96ec33f0bff230cc854f387ea3d3758791ec5",
     "tests/urgent/dev24.yml": "3d5f343c72edc6cd2b548f7c24e23505818bc68b78c7bbe7e4a6f85dc42971ed",
+    "tests/urgent/dev25.yml": "39973b3e14e32da991586515225260870cb74a935a5d72ef36468f90eee6db9e",
+    "tests/urgent/dev26.yml": "bccaefb3078c77fcab24ade97b488c4dc106506197c811a128971f55dfbb68a0",
+    "tests/urgent/dev27.yml": "ebb7d2c081434d1f2171153917a512c5be10a916c05175c0f179d1867ed6bbd1",
+    "tests/urgent/dev28.yml": "314a506e2c4daa8c94b94d0fb72683373eb211a63f836936ef745e1879f35ae9",
+    "tests/urgent/dev29.yml": "71bd3adb862527d32d0f39fd214a9e525dc9263a8939c90d303fcbfdbc73a66a",
+    "tests/urgent/dev30.yml": "4cfa1e7cdff03735afc442199101028cedc4c84e10dccc7a81bf200d18f0a9be",
+    "tests/urgent/dev31.yml": "079819c2f770891103d38d64970a7e640fd3a461b6383d56cd679b82f05e1bc2",
+    "tests/urgent/dev32.yml": "ed6e4e2ffdc65af2d8890f2a22919e46e89b6ce5225bdf298bf6cd0e581a3127",
 }
 
 
