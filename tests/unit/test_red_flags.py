@@ -836,3 +836,48 @@ def test_a_warning_sign_in_a_checklist_or_log_is_caught(red_flags, text, categor
 )
 def test_a_sign_said_in_passing_in_a_long_letter_is_caught(red_flags, text, category):
     assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i dont trust myself with all these pills in the cabinet tonight", "self_harm"),
+        ("my brother keeps saying he will hang himself if treatment fails", "self_harm"),
+        ("the kids would be better off without me, honestly", "self_harm"),
+        ("sometimes on the highway i think about steering the car into a wall", "self_harm"),
+        ("i just want to end it all before the next round", "self_harm"),
+        ("she keeps reaching for words mid sentence since this morning", "brain"),
+        ("we can barely keep him awake through dinner", "brain"),
+        ("dad cant answer simple questions tonight", "brain"),
+        ("grandma is slurring a bit on the phone", "brain"),
+        ("husband confused, had opdivo tues", "brain"),
+        ("she just threw up red, a lot of it", "bleeding"),
+        ("keep passing blood when I go to the loo", "gut"),
+        ("constant watery stools since the weekend", "gut"),
+        ("his skin has gone kind of yellow since friday", "liver"),
+        ("two days after cells her thermometer showed 100.9", "fever_low_counts"),
+        ("fever tonight and i'm on chemo with the keytruda", "fever_low_counts"),
+        ("my rash is peeling off in sheets, I haven't had nivo since last summer", "skin"),
+    ],
+)
+def test_signs_from_the_later_tuning_sets_angles_are_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we ended things with the old oncologist and moved clinics",
+        "she was vomiting red jello after the party, all fine now",
+        "I'm confused about the infusion schedule",
+        "mom confused by the bill from the hospital",
+        "my son's height reads 101 cm on the chart",
+    ],
+)
+def test_look_alikes_of_the_later_signs_are_not_urgent(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+def test_a_reading_now_is_not_hypothetical_because_the_team_said_to_watch_for_it(red_flags):
+    assert red_flags.match("they told us to watch for fevers since his counts are low, his temp is 38.3") is not None
+    assert red_flags.match("they told us to watch for fevers since his counts are low, what counts as one?") is None
