@@ -73,8 +73,18 @@ class RedFlags:
 
     def __init__(self, path: Path = RED_FLAGS_FILE) -> None:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        pieces = {str(k): f"(?:{v})" for k, v in (spec.get("pieces") or {}).items()}
+
+        def compile_(pattern: str) -> Pattern[str]:
+            def piece(m: re.Match) -> str:
+                if m.group(1) not in pieces:
+                    raise ValueError(f"{path.name}: pattern names an unknown piece {{{m.group(1)}}}: {pattern}")
+                return pieces[m.group(1)]
+
+            return re.compile(re.sub(r"\{([a-z_]+)\}", piece, pattern))
+
         self.symptoms: Dict[str, List[Pattern[str]]] = {
-            group: [re.compile(p) for p in patterns] for group, patterns in spec["symptoms"].items()
+            group: [compile_(p) for p in patterns] for group, patterns in spec["symptoms"].items()
         }
         self.general_question = re.compile(spec["general_question"])
         self.not_now, self.now = re.compile(spec["not_now"]), re.compile(spec["now"])

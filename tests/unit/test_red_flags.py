@@ -881,3 +881,85 @@ def test_look_alikes_of_the_later_signs_are_not_urgent(red_flags, text):
 def test_a_reading_now_is_not_hypothetical_because_the_team_said_to_watch_for_it(red_flags):
     assert red_flags.match("they told us to watch for fevers since his counts are low, his temp is 38.3") is not None
     assert red_flags.match("they told us to watch for fevers since his counts are low, what counts as one?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "her counts are really low and she's at 38.4",
+        "wbc is down and temp 100.8 tonight",
+        "low counts, 101 this evening",
+        "his anc is low and he just read 38.6",
+    ],
+)
+def test_a_fever_beside_low_counts_in_short_words_is_caught(red_flags, text):
+    assert red_flags.match(text) == "fever_low_counts"
+
+
+def test_a_piece_the_patterns_share_is_filled_in_and_an_unknown_one_is_an_error(tmp_path):
+    spec = tmp_path / "flags.yml"
+    common = "not_now: x^\nnow: x^\nover_now: x^\nfine_now: x^\nepisode: x^\npersonal: x^\nimplied_person: x^\n"
+    common += "hypothetical: x^\nanyone: x^\ngeneral_question: x^\n"
+    spec.write_text("pieces:\n  hot: (10[1-5])\nsymptoms:\n  fever: ['temp {hot}\\b']\n" + common)
+    flags = RedFlags(spec)
+    assert flags.match("temp 102 tonight") == "fever"
+    assert flags.match("temp 99 tonight") is None
+    spec.write_text("symptoms:\n  fever: ['temp {cold}']\n" + common)
+    with pytest.raises(ValueError, match="unknown piece"):
+        RedFlags(spec)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does coffee colored pee mean",
+        "what's the difference between a flare and an infusion reaction?",
+        "what is the 38 degree rule for fevers",
+        "what's the cutoff for neutropenic fever",
+        "i'm breathless with excitement about the scan results",
+        "we laughed so hard at the nurse's story that I nearly fainted",
+    ],
+)
+def test_general_questions_and_joyful_figures_of_speech_are_not_urgent(red_flags, text):
+    assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does it mean if my pee is brown like cola",
+        "what does it mean when your throat closes up",
+        "whats the difference, his throat is closing",
+        "I laughed and then I nearly fainted in the chair",
+    ],
+)
+def test_the_same_questions_about_a_sign_someone_has_are_urgent(red_flags, text):
+    assert red_flags.match(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my neighbour's son told her he wants to kill himself", "self_harm"),
+        ("grandpa keeps talking about harming himself since the scan", "self_harm"),
+        ("she said she might hurt herself if it comes back", "self_harm"),
+        ("i can hardly breathe just getting dressed", "breathing"),
+        ("gulping water all day and still thirsty, is that keytruda?", "hormone"),
+        ("parched no matter what and constantly peeing", "hormone"),
+        ("mum keeps losing her words on the phone since sunday", "brain"),
+    ],
+)
+def test_a_relatives_words_of_self_harm_barely_breathing_thirst_and_lost_words_are_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she might hurt herself if she trips on the rug, any tips on home safety?",
+        "he could hurt himself lifting weights, is the gym ok on opdivo?",
+        "we cried so hard at the wedding I could barely breathe",
+    ],
+)
+def test_accidents_and_happy_tears_are_not_self_harm_or_a_breathing_sign(red_flags, text):
+    assert red_flags.match(text) is None
