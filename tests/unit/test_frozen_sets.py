@@ -46,6 +46,11 @@ FROZEN = {
     "tests/urgent/dev30.yml": "4cfa1e7cdff03735afc442199101028cedc4c84e10dccc7a81bf200d18f0a9be",
     "tests/urgent/dev31.yml": "079819c2f770891103d38d64970a7e640fd3a461b6383d56cd679b82f05e1bc2",
     "tests/urgent/dev32.yml": "ed6e4e2ffdc65af2d8890f2a22919e46e89b6ce5225bdf298bf6cd0e581a3127",
+    "tests/urgent/dev33.yml": "b530ce64a654944e3c84041b3599417f8ded5ea2fa4aec5e5eb1fb3e56558792",
+    "tests/urgent/dev34.yml": "ba40ed1a61f4f504ed6ec902141646de11ec2568869e7bfe16f3163568be001c",
+    "tests/urgent/dev35.yml": "076ed5dfd91e72b0d3cf29e7dbf01ad5b333d91b47eccdbcf23af7d105cf262e",
+    "tests/urgent/dev36.yml": "ec50c2b545fb2abd3d3069778d6df89729d0c9f60fc5bc7a2f2993a966ef94b3",
+    "tests/urgent/dev37.yml": "0e1bc78b96a6e79d8225c1be7901b1be8f469cd8eb4bc25eacdbcdaaf09dd242",
 }
 
 
