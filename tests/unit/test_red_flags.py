@@ -963,3 +963,26 @@ def test_a_relatives_words_of_self_harm_barely_breathing_thirst_and_lost_words_a
 )
 def test_accidents_and_happy_tears_are_not_self_harm_or_a_breathing_sign(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "dont tell my wife but i dont plan on being around after the holidays",
+        "dad says he doesn't expect to be alive by summer and he's stopped eating",
+        "honestly I do not intend to be here much longer",
+    ],
+)
+def test_not_planning_to_be_alive_is_self_harm(red_flags, text):
+    assert red_flags.match(text) == "self_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not planning to be around for the infusion on the 12th, who do I call to move it?",
+        "my son doesn't expect to be here on friday so can the nurse ring me instead",
+    ],
+)
+def test_not_being_around_for_an_appointment_is_not_self_harm(red_flags, text):
+    assert red_flags.match(text) is None
