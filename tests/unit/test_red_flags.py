@@ -986,3 +986,8 @@ def test_not_planning_to_be_alive_is_self_harm(red_flags, text):
 )
 def test_not_being_around_for_an_appointment_is_not_self_harm(red_flags, text):
     assert red_flags.match(text) is None
+
+
+def test_a_reading_of_several_digits_is_happening_now_even_after_what_the_doctor_said_to_watch_for(red_flags):
+    text = "his temp's 101.3, the nurse said to watch for fevers because his counts are low"
+    assert red_flags.match(text) == "fever_low_counts"
