@@ -51,6 +51,10 @@ FROZEN = {
     "tests/urgent/dev35.yml": "076ed5dfd91e72b0d3cf29e7dbf01ad5b333d91b47eccdbcf23af7d105cf262e",
     "tests/urgent/dev36.yml": "ec50c2b545fb2abd3d3069778d6df89729d0c9f60fc5bc7a2f2993a966ef94b3",
     "tests/urgent/dev37.yml": "0e1bc78b96a6e79d8225c1be7901b1be8f469cd8eb4bc25eacdbcdaaf09dd242",
+    "tests/urgent/dev38.yml": "0da685b1ac72efe101e7337f4adc70518a3116fee27b5845c6d2086a876e2529",
+    "tests/urgent/dev39.yml": "5c9762d59222d3752eb2522858d425e0adc13a50f159bf57ad49aca4a9c3f195",
+    "tests/urgent/dev40.yml": "c4f9cd49e9b2a9e6fd9238e7d4879b303c088d6e4914a871f2aaa03cf87e89e5",
+    "tests/urgent/dev41.yml": "48f92c8bfeee11d995a70bfdfc3dae5a04ba15be2a7b900ef384857c8a708980",
 }
 
 
