@@ -991,3 +991,38 @@ def test_not_being_around_for_an_appointment_is_not_self_harm(red_flags, text):
 def test_a_reading_of_several_digits_is_happening_now_even_after_what_the_doctor_said_to_watch_for(red_flags):
     text = "his temp's 101.3, the nurse said to watch for fevers because his counts are low"
     assert red_flags.match(text) == "fever_low_counts"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("her heart's been flip-flopping all morning", "heart"),
+        ("he's throwing up everything he drinks", "gut"),
+        ("my pee has gone the colour of cranberry juice", "kidneys"),
+        ("his urine output has dropped to almost nothing", "kidneys"),
+        ("the skin on his back and arms is coming off", "skin"),
+        ("her left eyelid is sort of droopy today", "nerves_muscles"),
+        ("dad seems lost in his own house this afternoon", "brain"),
+        ("grandma can't remember our names this morning", "brain"),
+        ("the iv site is still oozing through the dressing", "bleeding"),
+        ("nicked myself shaving and it's still bleeding after 40 minutes", "bleeding"),
+        ("i'm going to finish myself off", "self_harm"),
+        ("mi waan kill miself", "self_harm"),
+    ],
+)
+def test_signs_in_everyday_and_dialect_words_are_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the support meeting was still going after 45 minutes, is there a shorter one?",
+        "I can't remember the names of all my meds, is there a list?",
+        "I still can't figure out how to use the remote for the infusion chair",
+        "my eyelids feel heavy after lunch, is tiredness normal on keytruda?",
+        "I'm going to finish off my last cycle in May",
+    ],
+)
+def test_everyday_look_alikes_are_not_signs(red_flags, text):
+    assert red_flags.match(text) is None
