@@ -55,6 +55,10 @@ FROZEN = {
     "tests/urgent/dev39.yml": "5c9762d59222d3752eb2522858d425e0adc13a50f159bf57ad49aca4a9c3f195",
     "tests/urgent/dev40.yml": "c4f9cd49e9b2a9e6fd9238e7d4879b303c088d6e4914a871f2aaa03cf87e89e5",
     "tests/urgent/dev41.yml": "48f92c8bfeee11d995a70bfdfc3dae5a04ba15be2a7b900ef384857c8a708980",
+    "tests/urgent/dev42.yml": "60f26e4a50f314a7869f24d0ee60f318c8f9048957d2e62a7b298bedd282848e",
+    "tests/urgent/dev43.yml": "ecb4bc21120ae6d2c21ae5a4366646d26fdfaa963e4c86318ca46323bc173b7a",
+    "tests/urgent/dev44.yml": "19f592541e0f9ce14d55b74f94f26a9df4fd6411a8b2c91c52352e10109fde11",
+    "tests/urgent/dev45.yml": "afac5bf7b7b2d8ac2260492d25635e781d1032b0a90c3d32b6bd5426c4fa2542",
 }
 
 
