@@ -1026,3 +1026,29 @@ def test_signs_in_everyday_and_dialect_words_are_caught(red_flags, text, categor
 )
 def test_everyday_look_alikes_are_not_signs(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("her eyelids are swelling up since the drip", "allergic_infusion"),
+        ("he's only peed a few drops since lunch", "kidneys"),
+        ("mum couldn't remember her own address at the pharmacy", "brain"),
+        ("I've been writing goodbye notes", "self_harm"),
+        ("wrote letters to my children tonight in case I'm not around", "self_harm"),
+        ("my ankles are really swollen over the last three days, last year my kidneys were fine", "kidneys"),
+    ],
+)
+def test_puffing_eyelids_drops_of_urine_a_lost_address_and_goodbye_letters_are_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he had a seizure last year and has been seizure free since. can he drive again?",
+        "she had confusion after CAR T last year, cleared up in a week. when can she travel now?",
+    ],
+)
+def test_asking_to_take_up_an_activity_again_after_a_sign_that_is_over_is_not_urgent(red_flags, text):
+    assert red_flags.match(text) is None
