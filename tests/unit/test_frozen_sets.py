@@ -59,6 +59,10 @@ FROZEN = {
     "tests/urgent/dev43.yml": "ecb4bc21120ae6d2c21ae5a4366646d26fdfaa963e4c86318ca46323bc173b7a",
     "tests/urgent/dev44.yml": "19f592541e0f9ce14d55b74f94f26a9df4fd6411a8b2c91c52352e10109fde11",
     "tests/urgent/dev45.yml": "afac5bf7b7b2d8ac2260492d25635e781d1032b0a90c3d32b6bd5426c4fa2542",
+    "tests/urgent/dev46.yml": "009512a1a716a68e281d96a092d489b52ececbcabafd5c522bbe9b9de35eddec",
+    "tests/urgent/dev47.yml": "b71d9b5a0476fb3e5cf7ebb800a8848eafa37809cfb9ff3ecc40df6a4d19ea59",
+    "tests/urgent/dev48.yml": "256f7386a91357a1d38c1d83cdd888aea11ea680f8fbfb141e6a4f963ab1c485",
+    "tests/urgent/dev49.yml": "568df54ed282bcdbafd078b561e1a11ff43f7a8a8ea02078771426114828d747",
 }
 
 
