@@ -1052,3 +1052,22 @@ def test_puffing_eyelids_drops_of_urine_a_lost_address_and_goodbye_letters_are_c
 )
 def test_asking_to_take_up_an_activity_again_after_a_sign_that_is_over_is_not_urgent(red_flags, text):
     assert red_flags.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("my husband looks kinda yellow tonight", "liver"),
+        ("she keeps dropping her fork at dinner since monday", "nerves_muscles"),
+        ("searched how many of my pain pills it would take", "self_harm"),
+        ("mi papá tiene fiebre, he had chemo tuesday", "fever_low_counts"),
+        ("fever 38.6 three days after carboplatin and keytruda", "fever_low_counts"),
+        ("no puede respirar, mi abuela, she's on opdivo", "breathing"),
+    ],
+)
+def test_looking_yellow_dropping_things_counting_pills_and_other_languages_words_are_caught(red_flags, text, category):
+    assert red_flags.match(text) == category
+
+
+def test_dropping_hints_is_not_weakness(red_flags):
+    assert red_flags.match("my daughter keeps dropping hints about a puppy, can we have pets on keytruda?") is None
