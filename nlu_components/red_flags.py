@@ -100,14 +100,15 @@ class RedFlags:
         )
 
     def _forms(self, text: str) -> List[str]:
-        """The message as written, and with common misspellings and dropped g's ("shakin") put right; figures of
-        speech left out of both."""
+        """The message as written; with common misspellings put right; and with dropped g's ("shakin") put back too.
+        The last is a guess that can spoil a word ("carboplatin"), so the spellings are also tried without it.
+        Figures of speech are left out of all of them."""
         norm = normalise(text)
         if self.figures:
             norm = re.sub(r"\s+", " ", self.figures.sub(" ", norm)).strip()
-        fixed = self._misspelt.sub(lambda m: self.spellings[m.group(1)], norm) if self._misspelt else norm
-        fixed = re.sub(r"\b(\w{2,}[bcdfgklmnprstvwxyz])in\b", r"\1ing", fixed)
-        return [norm] if fixed == norm else [norm, fixed]
+        spelt = self._misspelt.sub(lambda m: self.spellings[m.group(1)], norm) if self._misspelt else norm
+        g_back = re.sub(r"\b(\w{2,}[bcdfgklmnprstvwxyz])in\b", r"\1ing", spelt)
+        return list(dict.fromkeys([norm, spelt, g_back]))
 
     def match(self, text: str) -> Optional[str]:
         """Return the category of warning sign a message matches, or None."""

@@ -1071,3 +1071,8 @@ def test_looking_yellow_dropping_things_counting_pills_and_other_languages_words
 
 def test_dropping_hints_is_not_weakness(red_flags):
     assert red_flags.match("my daughter keeps dropping hints about a puppy, can we have pets on keytruda?") is None
+
+
+def test_a_word_ending_in_in_is_not_spoilt_when_a_misspelling_is_put_right(red_flags):
+    # "fiebre" is put right to "fever"; putting back a dropped g must not also turn "carboplatin" into "carboplating"
+    assert red_flags.match("mi papá tiene fiebre, he had carboplatin tuesday with keytruda") == "fever_low_counts"
